@@ -1,0 +1,532 @@
+package io.rwlocker.internal;
+
+import io.rwlocker.Policy;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.ReentrantLock;
+
+/*
+ * Implementation notes
+ *
+ * One engine serves both faces: the blocking RWLock (threads park) and the suspending
+ * ReadWriteMutex (coroutines suspend). Neither face keeps a state machine of its own; they add
+ * only their bookkeeping of who holds what (per-thread read records, coroutine scopes).
+ *
+ * State word (`state`, a long, CAS via VarHandle):
+ *   bits 0..31  READ_MASK      total read holds of all owners (at most Integer.MAX_VALUE)
+ *   bit  32     WRITE_HELD     the write lock is held (by `writeOwner`, `writeHolds` times)
+ *   bit  33     WRITER_QUEUED  the writer queue is not empty
+ *   bit  34     READER_QUEUED  the reader queue is not empty
+ * The two QUEUED bits mirror the queues: they are set and cleared only under `queueLock`, in
+ * the same CAS that validates the decision to queue or to grant.
+ *
+ * Fast paths (no queue lock, no allocation):
+ *   - newcomer read: CAS +1 when (state & readerBlockMask) == 0 (policy rule, see Admission);
+ *   - newcomer write: CAS 0 -> WRITE_HELD;
+ *   - recursive read (the owner already holds read, or holds write): CAS +1, no check;
+ *   - release: CAS, unless the release leaves nobody holding while a QUEUED bit is set; then
+ *     the slow path takes the queue lock and hands the lock over.
+ * Because a queued bit is set by the same CAS that validated "cannot enter now", a concurrent
+ * fast-path release either happens before (the CAS fails and the enqueuer re-checks) or sees
+ * the bit (and takes the slow path that admits the waiter). No wake-up is lost.
+ *
+ * Queues: `readers` and `writers`, each FIFO with O(1) unlink, plus a `ticket` per node for
+ * the global arrival order that EXCLUSIVE needs. Condition queues live in their conditions
+ * but are also guarded by `queueLock`. `queueLock` is held only for O(1) queue edits and one
+ * admission pass, never while anyone waits, and never while calling a waiter's wake().
+ *
+ * Hand-off: admission runs under the queue lock, moves the chosen nodes' holds into the state
+ * word with one CAS, unlinks them, marks them GRANTED and chains them; they are woken after the
+ * queue lock is released. A node's owner that gives up (timeout, interrupt, cancellation)
+ * calls cancel() under the same queue lock: either the node was still WAITING (it is unlinked
+ * in O(1) and admission re-runs, since it may have been blocking others) or it was GRANTED (the
+ * owner holds the lock and keeps it or releases it). A grant is never lost.
+ *
+ * Invariants (at every point where the queue lock is free):
+ *   - WRITE_HELD implies writeOwner != null and writeHolds >= 1 (set before the owner can act);
+ *   - a queue is non-empty iff its QUEUED bit is set;
+ *   - no queued node is admissible by decide() (hand-off is eager).
+ *
+ * Linearization points: a fast-path acquire or release at its successful CAS; a queued acquire
+ * at the granting CAS made by the releaser (or by the enqueuer, when it found the lock free);
+ * a cancellation at the moment it unlinks the node under the queue lock.
+ */
+
+/** The lock state machine shared by the blocking and the suspending faces. Internal API. */
+public final class LockEngine {
+    static final long READ_MASK = 0xFFFF_FFFFL;
+    static final long WRITE_HELD = 1L << 32;
+    static final long WRITER_QUEUED = 1L << 33;
+    static final long READER_QUEUED = 1L << 34;
+    static final long QUEUED = WRITER_QUEUED | READER_QUEUED;
+    static final long MAX_READS = Integer.MAX_VALUE;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(LockEngine.class, "state", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Policy policy;
+    private final boolean reentrantWriter;
+    private final Admission admission;
+    private final long readerBlockMask;
+
+    private volatile long state;
+    private volatile Object writeOwner;
+    /** Write holds of {@link #writeOwner}; written by the owner or by the granter before GRANTED. */
+    private int writeHolds;
+
+    private final ReentrantLock queueLock = new ReentrantLock();
+    private final WaitQueue readers = new WaitQueue();
+    private final WaitQueue writers = new WaitQueue();
+    private long nextTicket;
+    private volatile int queueLength;
+
+    /** An engine for the given policy. */
+    public LockEngine(Policy policy, boolean reentrantWriter) {
+        this.policy = policy;
+        this.reentrantWriter = reentrantWriter;
+        this.admission = new Admission(policy);
+        this.readerBlockMask = admission.readerBlockMask;
+    }
+
+    public Policy policy() {
+        return policy;
+    }
+
+    public boolean isReentrantWriter() {
+        return reentrantWriter;
+    }
+
+    // ------------------------------------------------------------------ introspection
+
+    public boolean isWriteLocked() {
+        return (state & WRITE_HELD) != 0;
+    }
+
+    /** The write owner, or null. */
+    public Object writeOwner() {
+        return writeOwner;
+    }
+
+    /** The write holds of {@code owner}: 0 unless it is the write owner. */
+    public int writeHoldsOf(Object owner) {
+        return writeOwner == owner && owner != null ? writeHolds : 0;
+    }
+
+    /** Total read holds of all owners. */
+    public int readHolds() {
+        return (int) (state & READ_MASK);
+    }
+
+    /** Nodes waiting to acquire (condition waiters excluded). */
+    public int queueLength() {
+        return queueLength;
+    }
+
+    // ------------------------------------------------------------------ fast paths
+
+    /** One newcomer read attempt by the policy's rule; never queues. */
+    public boolean tryReadFast() {
+        long s = state;
+        while ((s & readerBlockMask) == 0) {
+            if ((s & READ_MASK) >= MAX_READS) {
+                throw new Error("Maximum lock count exceeded");
+            }
+            if (STATE.weakCompareAndSet(this, s, s + 1)) {
+                return true;
+            }
+            s = state;
+        }
+        return false;
+    }
+
+    /** One newcomer write attempt: succeeds only when nobody holds and nobody is queued. */
+    public boolean tryWriteFast(Object owner) {
+        if (state == 0 && STATE.compareAndSet(this, 0L, WRITE_HELD)) {
+            writeOwner = owner;
+            writeHolds = 1;
+            return true;
+        }
+        return false;
+    }
+
+    /** Adds {@code n} read holds for a caller that already holds read or write (recursion). */
+    public void addReadHolds(int n) {
+        for (;;) {
+            long s = state;
+            if ((s & READ_MASK) + n > MAX_READS) {
+                throw new Error("Maximum lock count exceeded");
+            }
+            if (STATE.weakCompareAndSet(this, s, s + n)) {
+                return;
+            }
+        }
+    }
+
+    /** Adds one write hold for the write owner (reentrant writer). */
+    public void incrementWriteHolds() {
+        if (writeHolds == Integer.MAX_VALUE) {
+            throw new Error("Maximum lock count exceeded");
+        }
+        writeHolds++;
+    }
+
+    /**
+     * Removes one write hold of the write owner; returns the holds left. When none is left the
+     * write lock is released and handed over.
+     */
+    public int decrementWriteHolds() {
+        int left = writeHolds - 1;
+        if (left > 0) {
+            writeHolds = left;
+            return left;
+        }
+        releaseWrite();
+        return 0;
+    }
+
+    /** Removes {@code n} read holds (the caller checked it has them). */
+    public void releaseReads(int n) {
+        for (;;) {
+            long s = state;
+            long next = s - n;
+            if ((next & (READ_MASK | WRITE_HELD)) == 0 && (next & QUEUED) != 0) {
+                releaseSlow(n, false, false);
+                return;
+            }
+            if (STATE.weakCompareAndSet(this, s, next)) {
+                return;
+            }
+        }
+    }
+
+    /** Releases the write lock entirely (all write holds); the caller checked it owns it. */
+    public void releaseWrite() {
+        writeHolds = 0;
+        writeOwner = null;
+        for (;;) {
+            long s = state;
+            if ((s & QUEUED) != 0) {
+                releaseSlow(0, true, false);
+                return;
+            }
+            if (STATE.weakCompareAndSet(this, s, s & ~WRITE_HELD)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Atomically turns the single write hold of the owner into one more read hold; waiting
+     * readers are admitted as the policy allows. The caller checked ownership and holds == 1.
+     */
+    public void downgrade() {
+        writeHolds = 0;
+        writeOwner = null;
+        for (;;) {
+            long s = state;
+            if ((s & QUEUED) != 0) {
+                releaseSlow(0, true, true);
+                return;
+            }
+            if ((s & READ_MASK) >= MAX_READS) {
+                throw new Error("Maximum lock count exceeded");
+            }
+            if (STATE.weakCompareAndSet(this, s, (s & ~WRITE_HELD) + 1)) {
+                return;
+            }
+        }
+    }
+
+    private void releaseSlow(int reads, boolean write, boolean downgrade) {
+        Waiter woken;
+        queueLock.lock();
+        try {
+            for (;;) {
+                long s = state;
+                long next = s - reads;
+                if (write) {
+                    next &= ~WRITE_HELD;
+                }
+                if (downgrade) {
+                    next += 1;
+                }
+                if (STATE.compareAndSet(this, s, next)) {
+                    break;
+                }
+            }
+            woken = admitLocked(write);
+        } finally {
+            queueLock.unlock();
+        }
+        wakeAll(woken);
+    }
+
+    // ------------------------------------------------------------------ queuing
+
+    /**
+     * Acquires for {@code node} at once if the policy admits it now, else links it into the
+     * lock queue. Returns true when acquired at once (the node is then not queued).
+     */
+    public boolean acquireOrEnqueue(Waiter node) {
+        queueLock.lock();
+        try {
+            return acquireOrLinkLocked(node);
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    private boolean acquireOrLinkLocked(Waiter node) {
+        boolean write = node.isWrite();
+        for (;;) {
+            long s = state;
+            if (write) {
+                if (s == 0) {
+                    if (STATE.compareAndSet(this, 0L, WRITE_HELD + node.readHolds)) {
+                        writeOwner = node.owner;
+                        writeHolds = node.writeHolds;
+                        node.status = Waiter.GRANTED;
+                        return true;
+                    }
+                    continue;
+                }
+                if (STATE.compareAndSet(this, s, s | WRITER_QUEUED)) {
+                    link(writers, node);
+                    return false;
+                }
+            } else {
+                if ((s & readerBlockMask) == 0) {
+                    if ((s & READ_MASK) + node.readHolds > MAX_READS) {
+                        throw new Error("Maximum lock count exceeded");
+                    }
+                    if (STATE.compareAndSet(this, s, s + node.readHolds)) {
+                        node.status = Waiter.GRANTED;
+                        return true;
+                    }
+                    continue;
+                }
+                if (STATE.compareAndSet(this, s, s | READER_QUEUED)) {
+                    link(readers, node);
+                    return false;
+                }
+            }
+        }
+    }
+
+    private void link(WaitQueue queue, Waiter node) {
+        node.ticket = nextTicket++;
+        node.status = Waiter.WAITING;
+        queue.append(node);
+        queueLength = readers.size + writers.size;
+    }
+
+    /**
+     * Gives up a queued request. Returns true if the node was still waiting (it is unlinked, and
+     * whoever it was blocking is admitted); false if it had been granted already, in which case
+     * the caller holds the lock and must keep or release it.
+     */
+    public boolean cancel(Waiter node) {
+        Waiter woken;
+        queueLock.lock();
+        try {
+            if (node.status != Waiter.WAITING) {
+                return false;
+            }
+            unlinkLocked(node);
+            node.status = Waiter.CANCELLED;
+            woken = admitLocked(false);
+        } finally {
+            queueLock.unlock();
+        }
+        wakeAll(woken);
+        return true;
+    }
+
+    private void unlinkLocked(Waiter node) {
+        WaitQueue queue = node.isWrite() ? writers : readers;
+        queue.remove(node);
+        queueLength = readers.size + writers.size;
+        if (queue.isEmpty()) {
+            long bit = node.isWrite() ? WRITER_QUEUED : READER_QUEUED;
+            for (;;) {
+                long s = state;
+                if (STATE.compareAndSet(this, s, s & ~bit)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Grants whom the policy admits now; returns the chain of granted nodes to wake. */
+    private Waiter admitLocked(boolean afterWrite) {
+        for (;;) {
+            long s = state;
+            int decision = admission.decide(s, readers.head, writers.head, afterWrite);
+            if (decision == Admission.NONE) {
+                return null;
+            }
+            if (decision == Admission.WRITER) {
+                Waiter node = writers.head;
+                long next = (s | WRITE_HELD) + node.readHolds;
+                if (writers.size == 1) {
+                    next &= ~WRITER_QUEUED;
+                }
+                if (!STATE.compareAndSet(this, s, next)) {
+                    continue;
+                }
+                writers.remove(node);
+                queueLength = readers.size + writers.size;
+                writeOwner = node.owner;
+                writeHolds = node.writeHolds;
+                node.wakeNext = null;
+                node.status = Waiter.GRANTED;
+                return node;
+            }
+            // Readers: the head alone (EXCLUSIVE) or every queued reader (one phase), as many
+            // as fit below the hold limit.
+            long available = MAX_READS - (s & READ_MASK);
+            long holds = 0;
+            int count = 0;
+            for (Waiter n = readers.head; n != null; n = n.next) {
+                if (holds + n.readHolds > available) {
+                    break;
+                }
+                holds += n.readHolds;
+                count++;
+                if (decision == Admission.ONE_READER) {
+                    break;
+                }
+            }
+            if (count == 0) {
+                return null;
+            }
+            long next = s + holds;
+            if (count == readers.size) {
+                next &= ~READER_QUEUED;
+            }
+            if (!STATE.compareAndSet(this, s, next)) {
+                continue;
+            }
+            Waiter chain = null;
+            for (int i = 0; i < count; i++) {
+                Waiter node = readers.head;
+                readers.remove(node);
+                node.wakeNext = chain;
+                node.status = Waiter.GRANTED;
+                chain = node;
+            }
+            queueLength = readers.size + writers.size;
+            return chain;
+        }
+    }
+
+    private static void wakeAll(Waiter chain) {
+        while (chain != null) {
+            Waiter next = chain.wakeNext;
+            chain.wakeNext = null;
+            chain.wake();
+            chain = next;
+        }
+    }
+
+    // ------------------------------------------------------------------ conditions
+
+    /** Links {@code node} into a condition queue (the caller still holds the lock). */
+    public void conditionEnqueue(WaitQueue condition, Waiter node) {
+        queueLock.lock();
+        try {
+            node.status = Waiter.CONDITION;
+            condition.append(node);
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    /**
+     * Signals up to {@code n} condition waiters in FIFO order: each is moved to the lock queue
+     * (or granted at once if the policy admits it). Returns how many were signalled.
+     */
+    public int signal(WaitQueue condition, int n) {
+        if (n <= 0) {
+            return 0;
+        }
+        Waiter woken = null;
+        int signalled = 0;
+        queueLock.lock();
+        try {
+            while (signalled < n && condition.head != null) {
+                Waiter node = condition.head;
+                condition.remove(node);
+                signalled++;
+                if (acquireOrLinkLocked(node)) {
+                    node.wakeNext = woken;
+                    woken = node;
+                }
+            }
+        } finally {
+            queueLock.unlock();
+        }
+        wakeAll(woken);
+        return signalled;
+    }
+
+    /**
+     * Withdraws a condition waiter that was not signalled (timeout, interrupt, cancellation).
+     * Returns true if it was still waiting on the condition (it is unlinked and now holds no
+     * claim: the caller must re-acquire); false if a signal already moved it to the lock queue.
+     */
+    public boolean conditionCancel(WaitQueue condition, Waiter node) {
+        queueLock.lock();
+        try {
+            if (node.status != Waiter.CONDITION) {
+                return false;
+            }
+            condition.remove(node);
+            node.status = Waiter.CANCELLED;
+            return true;
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    /** Waiters on a condition queue (read under the queue lock). */
+    public int conditionLength(WaitQueue condition) {
+        queueLock.lock();
+        try {
+            return condition.size;
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        long s = state;
+        Object owner = writeOwner;
+        StringBuilder sb = new StringBuilder().append(policy);
+        if (reentrantWriter) {
+            sb.append(", reentrant writer");
+        }
+        if ((s & WRITE_HELD) != 0) {
+            sb.append(", write locked by ").append(describe(owner));
+        } else {
+            sb.append(", unlocked for writing");
+        }
+        return sb.append(", read holds = ").append(s & READ_MASK)
+                .append(", queued = ").append(queueLength).toString();
+    }
+
+    private static String describe(Object owner) {
+        if (owner instanceof Thread t) {
+            return "thread " + t.getName();
+        }
+        return String.valueOf(owner);
+    }
+}

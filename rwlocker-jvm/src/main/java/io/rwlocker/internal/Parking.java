@@ -1,0 +1,62 @@
+package io.rwlocker.internal;
+
+import java.util.concurrent.locks.LockSupport;
+
+/*
+ * Implementation notes
+ *
+ * The park loop of a queued thread. The node was linked by LockEngine.acquireOrEnqueue; the
+ * releaser grants it (status GRANTED, holds already in the state word) and unparks the thread.
+ * Spurious wake-ups just loop. Giving up goes through LockEngine.cancel, which decides under
+ * the queue lock: still WAITING -> unlinked (timeout returns false, interrupt throws), already
+ * GRANTED -> the thread keeps the lock (interrupt status restored).
+ */
+
+/** Blocking wait of a queued {@link ThreadWaiter}. Internal API. */
+public final class Parking {
+    private Parking() {
+    }
+
+    /**
+     * Waits until {@code node} is granted.
+     *
+     * @param blocker       the object shown in thread dumps
+     * @param interruptible whether an interrupt aborts the wait
+     * @param timed         whether {@code nanos} bounds the wait
+     * @return true if granted; false if the time ran out first (node withdrawn)
+     * @throws InterruptedException if interruptible and interrupted before the grant (node withdrawn)
+     */
+    public static boolean awaitGrant(LockEngine engine, Waiter node, Object blocker,
+                                     boolean interruptible, boolean timed, long nanos)
+            throws InterruptedException {
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        boolean interrupted = false;
+        while (!node.isGranted()) {
+            if (timed) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0L) {
+                    if (engine.cancel(node)) {
+                        if (interrupted) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return false;
+                    }
+                    continue;
+                }
+                LockSupport.parkNanos(blocker, remaining);
+            } else {
+                LockSupport.park(blocker);
+            }
+            if (Thread.interrupted()) {
+                if (interruptible && engine.cancel(node)) {
+                    throw new InterruptedException();
+                }
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
+    }
+}

@@ -1,0 +1,74 @@
+package io.rwlocker.internal;
+
+/*
+ * Implementation notes
+ *
+ * A Waiter is one pending request for the lock, or one waiter on a condition: a parked thread
+ * (ThreadWaiter) or a suspended coroutine (in the coroutines module). The engine never knows
+ * which: it only links the node into a queue, grants it, and calls wake().
+ *
+ * State: `status` moves WAITING -> GRANTED, WAITING -> CANCELLED, CONDITION -> WAITING
+ * (a signal transfers the node to the lock queue) or CONDITION -> CANCELLED. Every
+ * transition happens while holding the engine's queue lock; `status` is volatile so the owner
+ * of the node may read it without the queue lock (park loops, fast checks).
+ *
+ * What a grant gives: `writeHolds` write holds (0 for a read request) plus `readHolds` read
+ * holds, owned by `owner` (a Thread, or a coroutine owner token). A plain lock() asks for one
+ * hold; a condition waiter re-acquiring asks for all the holds it released.
+ *
+ * Links `prev`/`next` belong to the one queue the node is in (lock queue or condition queue)
+ * and are read and written only under the queue lock. `wakeNext` chains the nodes granted by one
+ * admission pass so they can be woken after the queue lock is released.
+ */
+
+/** A pending lock or condition request: the engine's unit of queuing. Internal API. */
+public abstract class Waiter {
+    /** Linked in a lock queue, waiting for a grant. */
+    public static final int WAITING = 0;
+    /** The lock was handed to this node: its holds are in the lock state already. */
+    public static final int GRANTED = 1;
+    /** Removed by its owner (timeout, interrupt, cancellation) before any grant. */
+    public static final int CANCELLED = 2;
+    /** Linked in a condition queue, waiting for a signal. */
+    public static final int CONDITION = 3;
+
+    /** The owner the holds belong to (a Thread, or a coroutine owner token). */
+    public final Object owner;
+    /** Write holds to take on grant; {@code > 0} makes this a write request. */
+    public int writeHolds;
+    /** Read holds to take on grant. */
+    public int readHolds;
+
+    volatile int status;
+    Waiter prev;
+    Waiter next;
+    Waiter wakeNext;
+    long ticket;
+
+    protected Waiter(Object owner, int writeHolds, int readHolds) {
+        this.owner = owner;
+        this.writeHolds = writeHolds;
+        this.readHolds = readHolds;
+    }
+
+    /** Whether this node asks for the write lock. */
+    public final boolean isWrite() {
+        return writeHolds > 0;
+    }
+
+    /** The current status ({@link #WAITING}, {@link #GRANTED}, ...). */
+    public final int status() {
+        return status;
+    }
+
+    /** Whether the lock has been handed to this node. */
+    public final boolean isGranted() {
+        return status == GRANTED;
+    }
+
+    /**
+     * Wakes the owner after a grant or a signal. Called by the engine after it released its
+     * queue lock; must not block.
+     */
+    protected abstract void wake();
+}
