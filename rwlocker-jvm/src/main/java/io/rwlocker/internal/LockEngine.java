@@ -62,10 +62,13 @@ public final class LockEngine {
     static final long MAX_READS = Integer.MAX_VALUE;
 
     private static final VarHandle STATE;
+    private static final VarHandle ATTACHMENT;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(LockEngine.class, "state", long.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(LockEngine.class, "state", long.class);
+            ATTACHMENT = lookup.findVarHandle(LockEngine.class, "attachment", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -86,6 +89,8 @@ public final class LockEngine {
     private final WaitQueue writers = new WaitQueue();
     private long nextTicket;
     private volatile int queueLength;
+    /** The suspending face over this engine, created once on demand. */
+    private volatile Object attachment;
 
     /** An engine for the given policy. */
     public LockEngine(Policy policy, boolean reentrantWriter) {
@@ -101,6 +106,20 @@ public final class LockEngine {
 
     public boolean isReentrantWriter() {
         return reentrantWriter;
+    }
+
+    /**
+     * The one object attached to this engine (the suspending face), created by {@code create}
+     * on first use; later calls return the same object.
+     */
+    public Object attachment(java.util.function.Function<LockEngine, Object> create) {
+        Object current = attachment;
+        if (current != null) {
+            return current;
+        }
+        Object created = create.apply(this);
+        Object witness = ATTACHMENT.compareAndExchange(this, (Object) null, created);
+        return witness == null ? created : witness;
     }
 
     // ------------------------------------------------------------------ introspection

@@ -7,7 +7,7 @@ package io.rwlocker.internal;
  * (ThreadWaiter) or a suspended coroutine (in the coroutines module). The engine never knows
  * which: it only links the node into a queue, grants it, and calls wake().
  *
- * State: `status` moves WAITING -> GRANTED, WAITING -> CANCELLED, CONDITION -> WAITING
+ * State: `status` starts NEW and moves NEW -> WAITING | GRANTED, WAITING -> GRANTED, WAITING -> CANCELLED, CONDITION -> WAITING
  * (a signal transfers the node to the lock queue) or CONDITION -> CANCELLED. Every
  * transition happens while holding the engine's queue lock; `status` is volatile so the owner
  * of the node may read it without the queue lock (park loops, fast checks).
@@ -31,6 +31,8 @@ public abstract class Waiter {
     public static final int CANCELLED = 2;
     /** Linked in a condition queue, waiting for a signal. */
     public static final int CONDITION = 3;
+    /** Created, not linked anywhere yet. */
+    public static final int NEW = 4;
 
     /** The owner the holds belong to (a Thread, or a coroutine owner token). */
     public final Object owner;
@@ -49,6 +51,7 @@ public abstract class Waiter {
         this.owner = owner;
         this.writeHolds = writeHolds;
         this.readHolds = readHolds;
+        this.status = NEW;
     }
 
     /** Whether this node asks for the write lock. */

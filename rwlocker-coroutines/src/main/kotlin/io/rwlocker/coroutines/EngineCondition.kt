@@ -1,0 +1,80 @@
+package io.rwlocker.coroutines
+
+import io.rwlocker.internal.LockEngine
+import io.rwlocker.internal.WaitQueue
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.suspendCancellableCoroutine
+import kotlinx.coroutines.withContext
+
+/*
+ * Implementation notes
+ *
+ * The suspending twin of RWCondition, on the same engine calls. await(): inside one suspension,
+ * (1) link the node in `waiters` (status CONDITION) while the scope still holds the mutex, (2)
+ * release all of the coroutine's scope holds (w write, r read). A signal moves the node to the
+ * lock queue through the policy (LockEngine.signal); the grant resumes the coroutine with exactly
+ * (w, r) holds, so await returns with the scope's holds restored.
+ *
+ * Cancellation: the handler withdraws the node from the condition queue (not signalled) or from
+ * the lock queue (signalled, not yet granted); a granted node's holds are given back by the
+ * resume's onCancellation. Then, in the coroutine, await re-acquires (w, r) non-cancellably and
+ * rethrows, so the enclosing scope releases exactly what it took; if the node had been signalled,
+ * the signal is passed to the next waiter. All queue edits are under the engine's queue lock:
+ * O(1), no scan.
+ */
+
+/** The [SuspendCondition] of an [EngineMutex]. */
+internal class EngineCondition(
+    private val engine: LockEngine,
+    private val mutex: EngineMutex,
+) : SuspendCondition {
+    private val waiters = WaitQueue()
+
+    override suspend fun await() {
+        val job = currentCoroutineContext()[Job]
+            ?: throw IllegalStateException("await() needs a coroutine with a Job, inside read { } or write { }")
+        val writeHolds = mutex.scopeWriteHolds(job)
+        val readHolds = mutex.scopeReadHolds(job)
+        check(writeHolds > 0 || readHolds > 0) { "await() outside a read { } or write { } scope of its mutex" }
+        val node = CoroutineWaiter(engine, job, writeHolds, readHolds)
+        var signalled = true
+        try {
+            suspendCancellableCoroutine<Unit> { cont ->
+                node.continuation = cont
+                engine.conditionEnqueue(waiters, node)
+                mutex.forgetScopeReads(job, readHolds)
+                if (readHolds > 0) engine.releaseReads(readHolds)
+                if (writeHolds > 0) engine.releaseWrite()
+                cont.invokeOnCancellation {
+                    if (engine.conditionCancel(waiters, node)) {
+                        signalled = false
+                    } else {
+                        engine.cancel(node)
+                    }
+                }
+            }
+        } catch (e: CancellationException) {
+            if (signalled) engine.signal(waiters, 1)
+            withContext(NonCancellable) { mutex.acquire(job, writeHolds, readHolds) }
+            mutex.restoreScopeReads(job, readHolds)
+            throw e
+        }
+        mutex.restoreScopeReads(job, readHolds)
+    }
+
+    override suspend fun waitFor(predicate: () -> Boolean) {
+        while (!predicate()) await()
+    }
+
+    override fun signal(n: Int): Int {
+        check(engine.isWriteLocked || engine.readHolds() > 0) { "signal() while nobody holds the mutex" }
+        return engine.signal(waiters, n)
+    }
+
+    override fun signalAll(): Int = signal(Int.MAX_VALUE)
+
+    override fun toString(): String = "SuspendCondition[waiters = ${engine.conditionLength(waiters)}]"
+}

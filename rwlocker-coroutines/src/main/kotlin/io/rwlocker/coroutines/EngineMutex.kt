@@ -1,0 +1,189 @@
+package io.rwlocker.coroutines
+
+import io.rwlocker.Policy
+import io.rwlocker.RWLock
+import io.rwlocker.internal.LockEngine
+import java.util.concurrent.atomic.AtomicInteger
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.suspendCancellableCoroutine
+
+/*
+ * Implementation notes
+ *
+ * The suspending face of a LockEngine (the same engine as the blocking RWLock: no second state
+ * machine). All holds live in the engine's state word; this face only adds who-holds-what:
+ *
+ *  - raw calls are owner-less: `rawReads` counts read holds taken by lockRead/tryLockRead/
+ *    downgrade (unlockRead needs one), and raw writes are owned by the face-wide `rawWriter`
+ *    token (unlockWrite/downgrade need the engine's write owner to be that token);
+ *  - scopes are owned by the calling coroutine's Job: the write owner is the Job itself (so a
+ *    nested write { } of the same coroutine is recognised), and scope read holds per Job are in
+ *    `scopeReads` (read recursion while writers wait; upgrade detection). A coroutine without a
+ *    Job (a bare startCoroutine) gets a fresh token per scope: no recursion detection.
+ *
+ * Fast paths (no suspension, no allocation): the engine's tryReadFast/tryWriteFast CAS. The slow
+ * path suspends on a CoroutineWaiter node; see CoroutineWaiter for the grant/cancel protocol.
+ * Upgrade and re-entry checks are made only when the fast path fails: a coroutine holding a read
+ * can never pass the write fast path (the read count is not 0), nor a writer the read fast path.
+ *
+ * Linearization points: those of the engine (the CAS that takes or releases the holds).
+ */
+
+/** The [ReadWriteMutex] over a [LockEngine]. */
+@PublishedApi
+internal class EngineMutex(
+    private val engine: LockEngine,
+    private val lock: RWLock,
+) : ReadWriteMutex {
+    private val rawWriter = Any()
+    private val rawReads = AtomicInteger()
+    private val scopeReads = ScopeReads()
+
+    override val policy: Policy get() = engine.policy()
+    override val isWriteLocked: Boolean get() = engine.isWriteLocked
+    override val readHolds: Int get() = engine.readHolds()
+
+    // ------------------------------------------------------------------ raw, owner-less calls
+
+    override suspend fun lockRead() {
+        if (!engine.tryReadFast()) acquire(rawWriter, 0, 1)
+        rawReads.incrementAndGet()
+    }
+
+    override fun tryLockRead(): Boolean {
+        if (!engine.tryReadFast()) return false
+        rawReads.incrementAndGet()
+        return true
+    }
+
+    override fun unlockRead() {
+        while (true) {
+            val n = rawReads.get()
+            check(n > 0) { "unlockRead() without a read hold taken by lockRead/tryLockRead/downgrade" }
+            if (rawReads.compareAndSet(n, n - 1)) break
+        }
+        engine.releaseReads(1)
+    }
+
+    override suspend fun lockWrite() {
+        if (!engine.tryWriteFast(rawWriter)) acquire(rawWriter, 1, 0)
+    }
+
+    override fun tryLockWrite(): Boolean = engine.tryWriteFast(rawWriter)
+
+    override fun unlockWrite() {
+        check(engine.writeOwner() === rawWriter) { "unlockWrite() without the write lock taken by lockWrite/tryLockWrite" }
+        engine.releaseWrite()
+    }
+
+    override fun downgrade() {
+        check(engine.writeOwner() === rawWriter) { "downgrade() without the write lock taken by lockWrite/tryLockWrite" }
+        rawReads.incrementAndGet()
+        engine.downgrade()
+    }
+
+    override fun newCondition(): SuspendCondition = EngineCondition(engine, this)
+
+    // ------------------------------------------------------------------ scopes
+
+    @PublishedApi
+    internal suspend fun enterRead(job: Job?) {
+        if (engine.tryReadFast()) {
+            if (job != null) scopeReads.add(job)
+            return
+        }
+        if (job == null) {
+            acquire(Any(), 0, 1)
+            return
+        }
+        if (engine.writeOwner() === job) {
+            check(engine.isReentrantWriter) { "read { } inside write { } of the same coroutine needs a reentrant writer" }
+            engine.addReadHolds(1)
+        } else if (scopeReads.holds(job) > 0) {
+            engine.addReadHolds(1)
+        } else {
+            acquire(job, 0, 1)
+        }
+        scopeReads.add(job)
+    }
+
+    @PublishedApi
+    internal fun exitRead(job: Job?) {
+        if (job != null) scopeReads.remove(job)
+        engine.releaseReads(1)
+    }
+
+    @PublishedApi
+    internal suspend fun enterWrite(job: Job?): Scope {
+        val owner: Any = job ?: Any()
+        if (engine.tryWriteFast(owner)) return Scope(owner)
+        if (job != null) {
+            if (engine.writeOwner() === job) {
+                check(engine.isReentrantWriter) { "nested write { } in the same coroutine needs a reentrant writer" }
+                engine.incrementWriteHolds()
+                return Scope(owner)
+            }
+            check(scopeReads.holds(job) == 0) { "write { } inside read { } of the same coroutine: upgrading would deadlock" }
+        }
+        acquire(owner, 1, 0)
+        return Scope(owner)
+    }
+
+    @PublishedApi
+    internal fun exitWrite(scope: Scope) {
+        if (scope.downgraded) {
+            if (scope.owner is Job) scopeReads.remove(scope.owner)
+            engine.releaseReads(1)
+            return
+        }
+        check(engine.writeOwner() === scope.owner) { "the write lock of this scope was released by someone else" }
+        engine.decrementWriteHolds()
+    }
+
+    /** The receiver of one [write] block. */
+    @PublishedApi
+    internal inner class Scope(val owner: Any) : WriteScope {
+        var downgraded: Boolean = false
+
+        override fun downgrade() {
+            check(!downgraded) { "this write scope was already downgraded" }
+            check(engine.writeOwner() === owner) { "the write lock of this scope is not held" }
+            check(engine.writeHoldsOf(owner) == 1) { "cannot downgrade a nested write hold: leave the inner write { } first" }
+            engine.downgrade()
+            if (owner is Job) scopeReads.add(owner)
+            downgraded = true
+        }
+    }
+
+    // ------------------------------------------------------------------ condition support
+
+    /** Scope holds of [job]: (write holds, read holds). */
+    internal fun scopeWriteHolds(job: Any): Int = engine.writeHoldsOf(job)
+
+    internal fun scopeReadHolds(job: Any): Int = scopeReads.holds(job)
+
+    internal fun forgetScopeReads(job: Any, n: Int) {
+        if (n > 0) scopeReads.remove(job, n)
+    }
+
+    internal fun restoreScopeReads(job: Any, n: Int) {
+        if (n > 0) scopeReads.add(job, n)
+    }
+
+    // ------------------------------------------------------------------ suspension
+
+    /** Suspends until [owner] is granted the holds; prompt cancellation (see CoroutineWaiter). */
+    internal suspend fun acquire(owner: Any, writeHolds: Int, readHolds: Int) {
+        val node = CoroutineWaiter(engine, owner, writeHolds, readHolds)
+        suspendCancellableCoroutine<Unit> { cont ->
+            node.continuation = cont
+            if (engine.acquireOrEnqueue(node)) {
+                cont.resume(Unit) { _, _, _ -> node.giveBack() }
+            } else {
+                cont.invokeOnCancellation { engine.cancel(node) }
+            }
+        }
+    }
+
+    override fun toString(): String = "ReadWriteMutex[$engine]"
+}
