@@ -1,7 +1,6 @@
 package io.rwlocker;
 
 import io.rwlocker.internal.LockEngine;
-import io.rwlocker.internal.ThreadReadHolds;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
@@ -26,13 +25,11 @@ import java.util.concurrent.locks.Lock;
 public abstract sealed class LockSide implements Lock permits ReadLock, WriteLock {
     final RWLock lock;
     final LockEngine engine;
-    final ThreadReadHolds readHolds;
     private final Guard guard = this::unlock;
 
     LockSide(RWLock lock) {
         this.lock = lock;
         this.engine = lock.engine;
-        this.readHolds = lock.readHolds;
     }
 
     /**

@@ -2,7 +2,7 @@ package io.rwlocker;
 
 import io.rwlocker.internal.LockEngine;
 import io.rwlocker.internal.Parking;
-import io.rwlocker.internal.ThreadReadHolds;
+import io.rwlocker.internal.ReaderRecord;
 import io.rwlocker.internal.ThreadWaiter;
 import io.rwlocker.internal.WaitQueue;
 import io.rwlocker.internal.Waiter;
@@ -18,12 +18,13 @@ import java.util.function.BooleanSupplier;
  * Implementation notes
  *
  * A condition of an RWLock, usable under its read or its write lock. Each awaiting thread has
- * one ThreadWaiter node carrying the holds it released (writeHolds w, readHolds r).
+ * one ThreadWaiter node carrying the holds it released: w write holds, and one shared read hold
+ * if it held any reads (a thread's nested read holds are local to its ReaderRecord).
  *
  * await: (1) link the node in `waiters` (status CONDITION) while still holding the lock, so a
  * signal made after the release cannot miss it; (2) release all the thread's holds (reads then
  * write, so a reentrant writer's reads ride along); (3) park until the node leaves CONDITION;
- * (4) wait for the lock grant of exactly (w, r) holds; (5) restore the thread's read record.
+ * (4) wait for the lock grant of (w, shared read) holds; (5) restore the thread's read record.
  *
  * signal(n): under the engine's queue lock, moves up to n nodes from the head of `waiters` to
  * the lock queue through the policy (LockEngine.signal -> acquireOrLinkLocked): a node the
@@ -175,9 +176,9 @@ public final class RWCondition implements Condition {
      */
     private long awaitCore(boolean interruptible, boolean timed, long nanos) throws InterruptedException {
         Thread me = Thread.currentThread();
-        ThreadReadHolds.Counter counter = lock.readHolds.get();
+        ReaderRecord record = engine.record();
         int writeHolds = engine.writeHoldsOf(me);
-        int readHolds = counter.holds;
+        int readHolds = record.holds;
         if (writeHolds == 0 && readHolds == 0) {
             throw new IllegalMonitorStateException("the current thread holds neither side of the lock");
         }
@@ -188,11 +189,13 @@ public final class RWCondition implements Condition {
             return nanos;
         }
         long deadline = timed ? System.nanoTime() + nanos : 0L;
-        ThreadWaiter node = new ThreadWaiter(writeHolds, readHolds);
+        // One shared read hold stands for all of the thread's read holds (nested ones are local).
+        int sharedReads = readHolds > 0 ? 1 : 0;
+        ThreadWaiter node = new ThreadWaiter(writeHolds, sharedReads);
         engine.conditionEnqueue(waiters, node);
-        counter.holds = 0;
+        record.holds = 0;
         if (readHolds > 0) {
-            engine.releaseReads(readHolds);
+            engine.releaseThreadShare(record);
         }
         if (writeHolds > 0) {
             engine.releaseWrite();
@@ -226,7 +229,8 @@ public final class RWCondition implements Condition {
         }
 
         reacquire(node, signalled);
-        counter.holds = readHolds;
+        record.central = sharedReads;
+        record.holds = readHolds;
         if (throwInterrupt) {
             throw new InterruptedException();
         }
@@ -289,7 +293,7 @@ public final class RWCondition implements Condition {
 
     private void checkHeld() {
         Thread me = Thread.currentThread();
-        if (engine.writeOwner() != me && lock.readHolds.get().holds == 0) {
+        if (engine.writeOwner() != me && engine.record().holds == 0) {
             throw new IllegalMonitorStateException("the current thread holds neither side of the lock");
         }
     }

@@ -2,7 +2,6 @@ package io.rwlocker;
 
 import io.rwlocker.internal.EngineAccess;
 import io.rwlocker.internal.LockEngine;
-import io.rwlocker.internal.ThreadReadHolds;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
@@ -42,7 +41,6 @@ public final class RWLock implements ReadWriteLock, Lock {
     }
 
     final LockEngine engine;
-    final ThreadReadHolds readHolds = new ThreadReadHolds();
     private final ReadLock readLock;
     private final WriteLock writeLock;
 

@@ -1,8 +1,20 @@
 package io.rwlocker;
 
 import io.rwlocker.internal.Parking;
-import io.rwlocker.internal.ThreadReadHolds;
+import io.rwlocker.internal.ReaderRecord;
 import io.rwlocker.internal.ThreadWaiter;
+
+/*
+ * Implementation notes
+ *
+ * Per-thread bookkeeping lives in the thread's ReaderRecord (see its notes): `holds` counts every
+ * read hold; only the outermost one is shared state, so a nested read or unlock touches nothing
+ * but the thread's own record. The outermost hold is taken, in order of preference:
+ *   1. biased:  published in the record (LockEngine.tryReadVisible), no shared write at all;
+ *   2. central: one CAS on the engine's state word (LockEngine.tryReadFast);
+ *   3. queued:  a ThreadWaiter node, parked until the engine grants it.
+ * The release of the outermost hold (LockEngine.releaseThreadShare) undoes whichever it was.
+ */
 
 /**
  * The read side of an {@link RWLock}: shared with other readers, exclusive against writers,
@@ -27,13 +39,12 @@ public final class ReadLock extends LockSide {
 
     @Override
     public void lock() {
-        ThreadReadHolds.Counter counter = readHolds.get();
-        if (engine.tryReadFast()) {
-            counter.holds++;
+        ReaderRecord record = engine.record();
+        if (tryNestedOrFast(record)) {
             return;
         }
         try {
-            acquireSlow(counter, false, false, 0L);
+            acquireSlow(record, false, false, 0L);
         } catch (InterruptedException impossible) {
             throw new AssertionError(impossible);
         }
@@ -41,64 +52,73 @@ public final class ReadLock extends LockSide {
 
     @Override
     public boolean tryLock() {
-        ThreadReadHolds.Counter counter = readHolds.get();
-        if (engine.tryReadFast()) {
-            counter.holds++;
+        ReaderRecord record = engine.record();
+        if (tryNestedOrFast(record)) {
             return true;
         }
-        Thread me = Thread.currentThread();
-        if (engine.writeOwner() == me) {
-            if (!engine.isReentrantWriter()) {
-                return false;
-            }
-        } else if (counter.holds == 0) {
-            return false;
+        if (engine.writeOwner() == Thread.currentThread() && engine.isReentrantWriter()) {
+            takeCentralHold(record);
+            return true;
         }
-        engine.addReadHolds(1);
-        counter.holds++;
-        return true;
+        return false;
     }
 
     @Override
     boolean acquire(boolean interruptible, boolean timed, long nanos) throws InterruptedException {
-        ThreadReadHolds.Counter counter = readHolds.get();
+        ReaderRecord record = engine.record();
         if (interruptible && Thread.interrupted()) {
             throw interrupted();
         }
-        if (engine.tryReadFast()) {
-            counter.holds++;
-            return true;
-        }
-        return acquireSlow(counter, interruptible, timed, nanos);
+        return tryNestedOrFast(record) || acquireSlow(record, interruptible, timed, nanos);
     }
 
-    private boolean acquireSlow(ThreadReadHolds.Counter counter, boolean interruptible,
-                                boolean timed, long nanos) throws InterruptedException {
+    /** A nested hold (local only), or an outermost hold on the biased or central fast path. */
+    private boolean tryNestedOrFast(ReaderRecord record) {
+        int holds = record.holds;
+        if (holds > 0) {
+            if (holds == Integer.MAX_VALUE) {
+                throw new Error("Maximum lock count exceeded");
+            }
+            record.holds = holds + 1;
+            return true;
+        }
+        if (engine.tryReadVisible(record)) {
+            record.holds = 1;
+            return true;
+        }
+        if (engine.tryReadFast()) {
+            record.central = 1;
+            record.holds = 1;
+            engine.maybeRestoreBias(record);
+            return true;
+        }
+        return false;
+    }
+
+    private void takeCentralHold(ReaderRecord record) {
+        engine.addReadHolds(1);
+        record.central = 1;
+        record.holds = 1;
+    }
+
+    private boolean acquireSlow(ReaderRecord record, boolean interruptible, boolean timed, long nanos)
+            throws InterruptedException {
         if (engine.writeOwner() == Thread.currentThread()) {
             if (!engine.isReentrantWriter()) {
                 throw new IllegalStateException(
                         "the current thread holds the write lock of a non-reentrant-writer lock");
             }
-            engine.addReadHolds(1);
-            counter.holds++;
-            return true;
-        }
-        if (counter.holds > 0) {
-            engine.addReadHolds(1);
-            counter.holds++;
+            takeCentralHold(record);
             return true;
         }
         if (timed && nanos <= 0L) {
-            if (engine.tryReadFast()) {
-                counter.holds++;
-                return true;
-            }
-            return false;
+            return tryNestedOrFast(record);
         }
         ThreadWaiter node = new ThreadWaiter(0, 1);
         if (engine.acquireOrEnqueue(node)
                 || Parking.awaitGrant(engine, node, lock, interruptible, timed, nanos)) {
-            counter.holds++;
+            record.central = 1;
+            record.holds = 1;
             return true;
         }
         return false;
@@ -106,22 +126,25 @@ public final class ReadLock extends LockSide {
 
     @Override
     public void unlock() {
-        ThreadReadHolds.Counter counter = readHolds.get();
-        if (counter.holds == 0) {
+        ReaderRecord record = engine.record();
+        int holds = record.holds;
+        if (holds == 0) {
             throw new IllegalMonitorStateException("the current thread does not hold the read lock");
         }
-        counter.holds--;
-        engine.releaseReads(1);
+        record.holds = holds - 1;
+        if (holds == 1) {
+            engine.releaseThreadShare(record);
+        }
     }
 
     @Override
     public boolean isHeldByCurrentThread() {
-        return readHolds.get().holds > 0;
+        return engine.record().holds > 0;
     }
 
     @Override
     public int getHoldCount() {
-        return readHolds.get().holds;
+        return engine.record().holds;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.rwlocker;
 
 import io.rwlocker.internal.Parking;
+import io.rwlocker.internal.ReaderRecord;
 import io.rwlocker.internal.ThreadWaiter;
 
 /**
@@ -77,7 +78,7 @@ public final class WriteLock extends LockSide {
             engine.incrementWriteHolds();
             return true;
         }
-        if (readHolds.get().holds > 0) {
+        if (engine.record().holds > 0) {
             throw new IllegalStateException(
                     "the current thread holds the read lock: upgrading to write would deadlock");
         }
@@ -116,7 +117,9 @@ public final class WriteLock extends LockSide {
                     "cannot downgrade a nested write hold: release the inner write holds first");
         }
         engine.downgrade();
-        readHolds.get().holds++;
+        ReaderRecord record = engine.record();
+        record.central++;
+        record.holds++;
     }
 
     @Override

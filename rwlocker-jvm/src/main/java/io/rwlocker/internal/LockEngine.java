@@ -17,8 +17,24 @@ import java.util.concurrent.locks.ReentrantLock;
  *   bit  32     WRITE_HELD     the write lock is held (by `writeOwner`, `writeHolds` times)
  *   bit  33     WRITER_QUEUED  the writer queue is not empty
  *   bit  34     READER_QUEUED  the reader queue is not empty
+ *   bit  35     BIAS           threads may take their outermost read hold on the biased path
+ *   bit  36     REVOKING       a revocation is moving biased holds into READ_MASK
  * The two QUEUED bits mirror the queues: they are set and cleared only under `queueLock`, in
  * the same CAS that validates the decision to queue or to grant.
+ *
+ * Biased reads (BRAVO-style, blocking face only): with BIAS set, a thread's newcomer read
+ * publishes itself in the thread's own padded ReaderRecord (a volatile store, then a re-check of
+ * the state word) instead of CASing the shared word, so readers on different cores do not share
+ * a cache line. Those holds are not in READ_MASK. Any writer acquisition that finds BIAS first
+ * revokes it under the queue lock (revokeBiasLocked): one CAS turns BIAS into REVOKING, every
+ * record holding visibly is migrated into READ_MASK (count first, then CAS HELD -> MIGRATED), and
+ * REVOKING is cleared. From then on READ_MASK is exact again and the policies, admission and
+ * hand-off below work unchanged: no writer ever waits for biased readers to drain. After a
+ * revocation the bias stays off for a while (at least 20 us, 9x the revocation's cost); central
+ * readers restore it later, and only while nothing is queued or write-held.
+ * Invariant: BIAS implies !WRITE_HELD and !QUEUED (writers revoke before holding or queueing;
+ * readers queue only behind a writer; the restoring CAS validates both). So a revocation never
+ * happens with waiters queued, and the transient +1/-1 of a migration cannot strand a waiter.
  *
  * Fast paths (no queue lock, no allocation):
  *   - newcomer read: CAS +1 when (state & readerBlockMask) == 0 (policy rule, see Admission);
@@ -44,10 +60,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * Invariants (at every point where the queue lock is free):
  *   - WRITE_HELD implies writeOwner != null and writeHolds >= 1 (set before the owner can act);
+ *   - WRITE_HELD implies no biased read hold (the writer revoked before it acquired);
  *   - a queue is non-empty iff its QUEUED bit is set;
  *   - no queued node is admissible by decide() (hand-off is eager).
  *
- * Linearization points: a fast-path acquire or release at its successful CAS; a queued acquire
+ * Linearization points: a fast-path acquire or release at its successful CAS; a biased read at
+ * its publishing store (validated by the re-check), its release at the CAS HELD -> NONE; a queued acquire
  * at the granting CAS made by the releaser (or by the enqueuer, when it found the lock free);
  * a cancellation at the moment it unlinks the node under the queue lock.
  */
@@ -59,7 +77,14 @@ public final class LockEngine {
     static final long WRITER_QUEUED = 1L << 33;
     static final long READER_QUEUED = 1L << 34;
     static final long QUEUED = WRITER_QUEUED | READER_QUEUED;
+    static final long BIAS = 1L << 35;
+    static final long REVOKING = 1L << 36;
     static final long MAX_READS = Integer.MAX_VALUE;
+    /** Shortest time the bias stays off after a revocation, and the revocation-cost multiplier. */
+    private static final long MIN_INHIBIT_NANOS = 20_000L;
+    private static final int INHIBIT_FACTOR = 9;
+    /** A thread checks whether the bias may come back once every this many central reads. */
+    private static final int BIAS_CHECK_MASK = 63;
 
     private static final VarHandle STATE;
     private static final VarHandle ATTACHMENT;
@@ -80,13 +105,21 @@ public final class LockEngine {
     private final long readerBlockMask;
 
     private volatile long state;
-    private volatile Object writeOwner;
+    /**
+     * The write owner. Plain: it is written only by the owner itself (after its acquiring CAS,
+     * before its releasing CAS) or by a granter before the node's volatile GRANTED; a thread
+     * comparing it with itself therefore always sees its own latest write.
+     */
+    private Object writeOwner;
     /** Write holds of {@link #writeOwner}; written by the owner or by the granter before GRANTED. */
     private int writeHolds;
 
     private final ReentrantLock queueLock = new ReentrantLock();
     private final WaitQueue readers = new WaitQueue();
     private final WaitQueue writers = new WaitQueue();
+    private final VisibleReaders visibleReaders = new VisibleReaders();
+    private final boolean biasAllowed;
+    private volatile long inhibitUntil;
     private long nextTicket;
     private volatile int queueLength;
     /** The suspending face over this engine, created once on demand. */
@@ -98,6 +131,8 @@ public final class LockEngine {
         this.reentrantWriter = reentrantWriter;
         this.admission = new Admission(policy);
         this.readerBlockMask = admission.readerBlockMask;
+        this.biasAllowed = policy != Policy.EXCLUSIVE;
+        this.state = biasAllowed ? BIAS : 0L;
     }
 
     public Policy policy() {
@@ -138,9 +173,11 @@ public final class LockEngine {
         return writeOwner == owner && owner != null ? writeHolds : 0;
     }
 
-    /** Total read holds of all owners. */
+    /** Total read holds of all owners: coroutines and threads (nested holds included). A snapshot. */
     public int readHolds() {
-        return (int) (state & READ_MASK);
+        long[] threads = visibleReaders.tally();
+        long total = (state & READ_MASK) - threads[1] + threads[0];
+        return (int) Math.max(0L, Math.min(total, Integer.MAX_VALUE));
     }
 
     /** Nodes waiting to acquire (condition waiters excluded). */
@@ -167,12 +204,131 @@ public final class LockEngine {
 
     /** One newcomer write attempt: succeeds only when nobody holds and nobody is queued. */
     public boolean tryWriteFast(Object owner) {
-        if (state == 0 && STATE.compareAndSet(this, 0L, WRITE_HELD)) {
+        long s = state;
+        if (s == 0L && STATE.compareAndSet(this, 0L, WRITE_HELD)) {
             writeOwner = owner;
             writeHolds = 1;
             return true;
         }
+        if (s == BIAS) {
+            return revokeThenTryWrite(owner);
+        }
         return false;
+    }
+
+    /** The lock is free but biased: revoke the bias (migrating visible readers), then try again. */
+    private boolean revokeThenTryWrite(Object owner) {
+        queueLock.lock();
+        try {
+            revokeBiasLocked();
+            if (STATE.compareAndSet(this, 0L, WRITE_HELD)) {
+                writeOwner = owner;
+                writeHolds = 1;
+                return true;
+            }
+            return false;
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ biased (visible) reads
+
+    /** The current thread's read record of this lock (created and registered on first use). */
+    public ReaderRecord record() {
+        return visibleReaders.get();
+    }
+
+    /**
+     * A newcomer read on the biased path: publish the hold in the thread's own record instead of
+     * the shared state word. The caller holds no read of this lock. On success the hold is either
+     * visible or (if a revoker migrated it at that instant) central, as the record says.
+     */
+    public boolean tryReadVisible(ReaderRecord record) {
+        if ((state & (BIAS | readerBlockMask)) != BIAS) {
+            return false;
+        }
+        ReaderRecord.VISIBLE.setVolatile(record, ReaderRecord.VISIBLE_HELD);
+        if ((state & (BIAS | readerBlockMask)) == BIAS) {
+            return true;
+        }
+        if (ReaderRecord.VISIBLE.compareAndSet(record, ReaderRecord.VISIBLE_HELD, ReaderRecord.VISIBLE_NONE)) {
+            return false;
+        }
+        // A revoker moved the hold into the state word just now: we hold a central read.
+        record.visible = ReaderRecord.VISIBLE_NONE;
+        record.central++;
+        return true;
+    }
+
+    /** Releases the shared part of the thread's read holds (its outermost hold(s)). */
+    public void releaseThreadShare(ReaderRecord record) {
+        int central = record.central;
+        if (central > 0) {
+            record.central = 0;
+            releaseReads(central);
+        }
+        int visible = record.visible;
+        if (visible != ReaderRecord.VISIBLE_NONE) {
+            if (visible == ReaderRecord.VISIBLE_MIGRATED
+                    || !ReaderRecord.VISIBLE.compareAndSet(record, ReaderRecord.VISIBLE_HELD, ReaderRecord.VISIBLE_NONE)) {
+                record.visible = ReaderRecord.VISIBLE_NONE;
+                releaseReads(1);
+            }
+        }
+    }
+
+    /**
+     * After a central-path read: once every few such reads, turn the bias back on if the
+     * inhibition that followed the last revocation has passed. Only while nothing is queued or
+     * write-held: then every writer that comes later revokes first (fast path and admission), and
+     * the caller's own central hold guarantees a later release that runs admission.
+     */
+    public void maybeRestoreBias(ReaderRecord record) {
+        if (biasAllowed && (++record.centralReads & BIAS_CHECK_MASK) == 0
+                && System.nanoTime() - inhibitUntil >= 0L) {
+            long s = state;
+            if ((s & (BIAS | REVOKING | WRITE_HELD | QUEUED)) == 0L) {
+                STATE.compareAndSet(this, s, s | BIAS);
+            }
+        }
+    }
+
+    /**
+     * Clears BIAS and moves every visible read hold into the state word's count, so that the
+     * count is exact again for writers and admission. Under the queue lock; REVOKING keeps
+     * the writer fast path out while the count is not yet complete.
+     */
+    private void revokeBiasLocked() {
+        long begin = System.nanoTime();
+        for (;;) {
+            long s = state;
+            if ((s & BIAS) == 0L) {
+                return;
+            }
+            if (STATE.compareAndSet(this, s, (s & ~BIAS) | REVOKING)) {
+                break;
+            }
+        }
+        visibleReaders.migrate(this);
+        for (;;) {
+            long s = state;
+            if (STATE.compareAndSet(this, s, s & ~REVOKING)) {
+                break;
+            }
+        }
+        long end = System.nanoTime();
+        inhibitUntil = end + Math.max(MIN_INHIBIT_NANOS, INHIBIT_FACTOR * (end - begin));
+    }
+
+    /** Adds {@code delta} to the central read count, with no admission (revocation only). */
+    void addCentralRaw(int delta) {
+        for (;;) {
+            long s = state;
+            if (STATE.compareAndSet(this, s, s + delta)) {
+                return;
+            }
+        }
     }
 
     /** Adds {@code n} read holds for a caller that already holds read or write (recursion). */
@@ -307,6 +463,10 @@ public final class LockEngine {
         for (;;) {
             long s = state;
             if (write) {
+                if ((s & BIAS) != 0L) {
+                    revokeBiasLocked();
+                    continue;
+                }
                 if (s == 0) {
                     if (STATE.compareAndSet(this, 0L, WRITE_HELD + node.readHolds)) {
                         writeOwner = node.owner;
@@ -392,6 +552,10 @@ public final class LockEngine {
                 return null;
             }
             if (decision == Admission.WRITER) {
+                if ((s & BIAS) != 0L) {
+                    revokeBiasLocked();
+                    continue;
+                }
                 Waiter node = writers.head;
                 long next = (s | WRITE_HELD) + node.readHolds;
                 if (writers.size == 1) {
@@ -538,7 +702,7 @@ public final class LockEngine {
         } else {
             sb.append(", unlocked for writing");
         }
-        return sb.append(", read holds = ").append(s & READ_MASK)
+        return sb.append(", read holds = ").append(readHolds())
                 .append(", queued = ").append(queueLength).toString();
     }
 

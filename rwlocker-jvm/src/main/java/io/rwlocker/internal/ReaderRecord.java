@@ -1,0 +1,92 @@
+package io.rwlocker.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/*
+ * Implementation notes
+ *
+ * One thread's read holds of one lock (blocking face only: coroutines move between threads and
+ * count their holds in the engine's state word). Created on the thread's first read of the lock,
+ * registered once in the lock's VisibleReaders list, kept for the thread's life.
+ *
+ * Fields owned by the thread (plain, only it writes them):
+ *   holds    every read hold of this thread (ownership, getHoldCount). Only the outermost hold
+ *            is shared state; nested holds are purely local, so recursion costs no atomic.
+ *   central  how many of this thread's holds are counted in the engine's state word
+ *            (a read taken on the central path, a downgrade, a condition re-acquire).
+ * Field shared with revokers:
+ *   visible  VISIBLE_NONE, VISIBLE_HELD (the outermost hold is published here, not in the state
+ *            word: the BRAVO-style biased path) or VISIBLE_MIGRATED (a revoking writer moved that
+ *            hold into the state word; the thread releases it there). Transitions:
+ *              owner:   NONE -> HELD (volatile store), HELD -> NONE (CAS), MIGRATED -> NONE (store)
+ *              revoker: HELD -> MIGRATED (CAS, under the engine's queue lock, after adding 1 to
+ *                       the state word's read count)
+ *            The CASes on HELD decide every race between a thread leaving and a revoker moving
+ *            its hold: exactly one of them wins, so the central count is never off by one.
+ *
+ * Layout: the hot fields sit between two blocks of padding so that two reading threads never
+ * share a cache line (the point of the biased path is that readers touch only their own line).
+ */
+
+/** A thread's read holds of one lock; its visible-reader slot. Internal API. */
+public final class ReaderRecord extends ReaderRecordFields {
+    // Padding after the hot fields (the superclass pads before them).
+    long pad10;
+    long pad11;
+    long pad12;
+    long pad13;
+    long pad14;
+    long pad15;
+    long pad16;
+
+    /** The owning thread (for pruning records of terminated threads). */
+    final Thread thread;
+    /** Next record in the lock's registry; written before publication or by the pruner. */
+    ReaderRecord next;
+
+    ReaderRecord(Thread thread) {
+        this.thread = thread;
+    }
+
+    /** Every read hold of the owning thread. */
+    public int holds() {
+        return holds;
+    }
+}
+
+/** Padding before the hot fields. */
+abstract class ReaderRecordPadding {
+    long pad00;
+    long pad01;
+    long pad02;
+    long pad03;
+    long pad04;
+    long pad05;
+    long pad06;
+}
+
+/** The hot fields of a {@link ReaderRecord}. */
+abstract class ReaderRecordFields extends ReaderRecordPadding {
+    static final int VISIBLE_NONE = 0;
+    static final int VISIBLE_HELD = 1;
+    static final int VISIBLE_MIGRATED = 2;
+
+    static final VarHandle VISIBLE;
+
+    static {
+        try {
+            VISIBLE = MethodHandles.lookup().findVarHandle(ReaderRecordFields.class, "visible", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    volatile int visible;
+    /** Every read hold of the owning thread; owner-only. */
+    public int holds;
+    /** Holds of the owning thread counted in the engine's state word; owner-only. */
+    public int central;
+    /** Central-path reads since the last bias check; owner-only. */
+    int centralReads;
+}

@@ -1,0 +1,87 @@
+package io.rwlocker.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/*
+ * Implementation notes
+ *
+ * The per-thread ReaderRecords of one lock: a ThreadLocal to find the current thread's record,
+ * and a registry (a push-only singly linked list, head CAS'd) so a revoking writer can find
+ * every record. This is what lets readers scale: with the engine's BIAS bit set, a reader
+ * publishes its hold in its own record (its own cache line) instead of CASing the shared state
+ * word, and a writer pays instead (LockEngine.revokeBiasLocked, which calls migrate()).
+ *
+ * Registry invariants: a record is pushed once, by its thread, on first use, before the thread
+ * can publish a hold in it; records are unlinked only by prune() during a migration (under the
+ * engine's queue lock, so by one thread at a time), and only when their thread has terminated
+ * and they hold nothing; the head is never unlinked (pushers CAS only the head), so pruning
+ * never races with pushing.
+ */
+
+/** The reader records of one lock. Internal API. */
+final class VisibleReaders extends ThreadLocal<ReaderRecord> {
+    private static final VarHandle HEAD;
+
+    static {
+        try {
+            HEAD = MethodHandles.lookup().findVarHandle(VisibleReaders.class, "head", ReaderRecord.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile ReaderRecord head;
+
+    @Override
+    protected ReaderRecord initialValue() {
+        ReaderRecord record = new ReaderRecord(Thread.currentThread());
+        ReaderRecord first;
+        do {
+            first = head;
+            record.next = first;
+        } while (!HEAD.compareAndSet(this, first, record));
+        return record;
+    }
+
+    /**
+     * Moves every visible hold into the central count. Called under the engine's queue lock
+     * after BIAS was cleared (so no new visible hold can appear except ones that will see the
+     * cleared bit and retract). For each record holding visibly, {@code addCentral} adds one
+     * central hold first, then the record is marked migrated; if the reader left in between
+     * (the CAS fails), {@code removeCentral} takes that hold back.
+     */
+    void migrate(LockEngine engine) {
+        ReaderRecord previous = null;
+        for (ReaderRecord r = head; r != null; r = r.next) {
+            if (r.visible == ReaderRecord.VISIBLE_HELD) {
+                engine.addCentralRaw(1);
+                if (!ReaderRecord.VISIBLE.compareAndSet(r, ReaderRecord.VISIBLE_HELD, ReaderRecord.VISIBLE_MIGRATED)) {
+                    engine.addCentralRaw(-1);
+                }
+            } else if (previous != null && r.visible == ReaderRecord.VISIBLE_NONE && r.holds == 0
+                    && r.thread.getState() == Thread.State.TERMINATED) {
+                previous.next = r.next; // prune: a dead thread's empty record
+                continue;
+            }
+            previous = r;
+        }
+    }
+
+    /**
+     * The read holds of all threads, and how much of the central count they account for:
+     * {@code [threadHolds, centralShare]}. A snapshot; exact when no thread is moving.
+     */
+    long[] tally() {
+        long holds = 0;
+        long central = 0;
+        for (ReaderRecord r = head; r != null; r = r.next) {
+            holds += r.holds;
+            central += r.central;
+            if (r.visible == ReaderRecord.VISIBLE_MIGRATED) {
+                central++;
+            }
+        }
+        return new long[] {holds, central};
+    }
+}
