@@ -113,24 +113,25 @@ internal class EngineMutex(
         engine.releaseReads(1)
     }
 
+    /** Takes the write lock for a scope of [job]; returns the scope's owner token. */
     @PublishedApi
-    internal suspend fun enterWrite(job: Job?): Scope {
+    internal suspend fun enterWrite(job: Job?): Any {
         val owner: Any = job ?: Any()
-        if (engine.tryWriteFast(owner)) return Scope(owner)
+        if (engine.tryWriteFast(owner)) return owner
         if (job != null) {
             if (engine.writeOwner() === job) {
                 check(engine.isReentrantWriter) { "nested write { } in the same coroutine needs a reentrant writer" }
                 engine.incrementWriteHolds()
-                return Scope(owner)
+                return owner
             }
             check(scopeReads.holds(job) == 0) { "write { } inside read { } of the same coroutine: upgrading would deadlock" }
         }
         acquire(owner, 1, 0)
-        return Scope(owner)
+        return owner
     }
 
     @PublishedApi
-    internal fun exitWrite(scope: Scope) {
+    internal fun exitWrite(scope: WriteScopeImpl) {
         if (scope.downgraded) {
             if (scope.owner is Job) scopeReads.remove(scope.owner)
             engine.releaseReads(1)
@@ -140,19 +141,21 @@ internal class EngineMutex(
         engine.decrementWriteHolds()
     }
 
+    internal fun downgradeScope(scope: WriteScopeImpl) {
+        check(!scope.downgraded) { "this write scope was already downgraded" }
+        check(engine.writeOwner() === scope.owner) { "the write lock of this scope is not held" }
+        check(engine.writeHoldsOf(scope.owner) == 1) { "cannot downgrade a nested write hold: leave the inner write { } first" }
+        engine.downgrade()
+        if (scope.owner is Job) scopeReads.add(scope.owner)
+        scope.downgraded = true
+    }
+
     /** The receiver of one [write] block. */
     @PublishedApi
-    internal inner class Scope(val owner: Any) : WriteScope {
+    internal class WriteScopeImpl(private val mutex: EngineMutex, val owner: Any) : WriteScope {
         var downgraded: Boolean = false
 
-        override fun downgrade() {
-            check(!downgraded) { "this write scope was already downgraded" }
-            check(engine.writeOwner() === owner) { "the write lock of this scope is not held" }
-            check(engine.writeHoldsOf(owner) == 1) { "cannot downgrade a nested write hold: leave the inner write { } first" }
-            engine.downgrade()
-            if (owner is Job) scopeReads.add(owner)
-            downgraded = true
-        }
+        override fun downgrade() = mutex.downgradeScope(this)
     }
 
     // ------------------------------------------------------------------ condition support

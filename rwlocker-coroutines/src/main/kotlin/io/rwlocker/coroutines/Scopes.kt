@@ -50,7 +50,9 @@ public suspend inline fun <T> ReadWriteMutex.read(block: suspend () -> T): T {
 public suspend inline fun <T> ReadWriteMutex.write(block: suspend WriteScope.() -> T): T {
     contract { callsInPlace(block, InvocationKind.EXACTLY_ONCE) }
     val mutex = scopedFace()
-    val scope = mutex.enterWrite(currentCoroutineContext()[Job])
+    // Built here, not in enterWrite: when the block does not suspend, the scope does not escape
+    // and the JIT can scalar-replace it (uncontended write { } allocates nothing).
+    val scope = EngineMutex.WriteScopeImpl(mutex, mutex.enterWrite(currentCoroutineContext()[Job]))
     try {
         return scope.block()
     } finally {
