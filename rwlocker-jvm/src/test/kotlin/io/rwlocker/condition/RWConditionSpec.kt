@@ -617,7 +617,7 @@ class RWConditionSpec : FunSpec({
     // current thread holds neither side of the lock", and DESIGN.md 4.2 makes waits without the
     // lock fail fast; but waitFor(p) / waitFor(p, d) evaluate the predicate first and return
     // without any check when it is already true, reading the guarded state with no lock held.
-    // RWCondition.java:121 and :136 (the loops start with predicate.getAsBoolean()).
+    // RWCondition.java:136 and :153 (the loops start with predicate.getAsBoolean()).
     test("waitFor with an already-true predicate, without the lock, still throws IllegalMonitorStateException")
         .config(enabled = false) {
             val lock = RWLock.writerPreferring()
