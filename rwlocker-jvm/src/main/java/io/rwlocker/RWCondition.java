@@ -73,9 +73,15 @@ import java.util.function.BooleanSupplier;
  * {@link #signal(int) signal(n)} wakes exactly {@code min(n, waiters)}. A waiter whose timeout
  * or interrupt races with a signal either reports the signal ({@code true} / interrupt status
  * set) or was not counted by it: signals are never lost. Re-acquisition goes through the lock's
- * policy. Every method throws {@link IllegalMonitorStateException} when the current thread
- * holds neither side of the lock. Under {@link Policy#EXCLUSIVE} it behaves like a monitor's
- * condition.
+ * policy. Every await, {@code waitFor} and signal method throws
+ * {@link IllegalMonitorStateException} when the current thread holds neither side of the lock
+ * (the snapshots {@link #getWaitQueueLength()} and {@link #hasWaiters()} may be read by anyone).
+ * Under {@link Policy#EXCLUSIVE} it behaves like a monitor's condition.
+ *
+ * <p>Change the state that waiters test under the <em>write</em> lock, as in the example: a
+ * reader that changes it under the read lock and signals can race with another reader that has
+ * tested the predicate but not yet started waiting, which then misses that signal (readers do not
+ * exclude each other; this is the nature of shared mode, not a lost wake-up).
  */
 public final class RWCondition implements Condition {
     private final RWLock lock;
@@ -134,6 +140,7 @@ public final class RWCondition implements Condition {
      */
     public void waitFor(BooleanSupplier predicate) throws InterruptedException {
         Objects.requireNonNull(predicate, "predicate");
+        checkHeld();
         while (!predicate.getAsBoolean()) {
             await();
         }
@@ -149,6 +156,7 @@ public final class RWCondition implements Condition {
     public boolean waitFor(BooleanSupplier predicate, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(predicate, "predicate");
         Objects.requireNonNull(timeout, "timeout");
+        checkHeld();
         long nanos = saturatedNanos(timeout);
         long deadline = System.nanoTime() + nanos;
         while (!predicate.getAsBoolean()) {

@@ -613,13 +613,8 @@ class RWConditionSpec : FunSpec({
         }
     }
 
-    // BUG: RWCondition's javadoc says "Every method throws IllegalMonitorStateException when the
-    // current thread holds neither side of the lock", and DESIGN.md 4.2 makes waits without the
-    // lock fail fast; but waitFor(p) / waitFor(p, d) evaluate the predicate first and return
-    // without any check when it is already true, reading the guarded state with no lock held.
-    // RWCondition.java:136 and :153 (the loops start with predicate.getAsBoolean()).
-    test("waitFor with an already-true predicate, without the lock, still throws IllegalMonitorStateException")
-        .config(enabled = false) {
+    // Regression: waitFor used to evaluate the predicate before checking that the lock is held.
+    test("waitFor with an already-true predicate, without the lock, still throws IllegalMonitorStateException") {
             val lock = RWLock.writerPreferring()
             val condition = lock.newCondition()
             val evaluated = AtomicBoolean(false)
