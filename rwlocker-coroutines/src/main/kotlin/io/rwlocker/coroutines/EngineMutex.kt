@@ -21,8 +21,10 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  *    `scopeReads` (read recursion while writers wait; upgrade detection). A coroutine without a
  *    Job (a bare startCoroutine) gets a fresh token per scope: no recursion detection.
  *
- * Fast paths (no suspension, no allocation): the engine's tryReadFast/tryWriteFast CAS. The slow
- * path suspends on a CoroutineWaiter node; see CoroutineWaiter for the grant/cancel protocol.
+ * Fast paths (no suspension, no allocation): the engine's tryReadFast/tryWriteFast CAS, in plain
+ * (non-suspending) functions; the waiting paths are separate suspend functions called only when
+ * the fast path fails, so an uncontended call allocates no continuation. The slow path suspends
+ * on a CoroutineWaiter node; see CoroutineWaiter for the grant/cancel protocol.
  * Upgrade and re-entry checks are made only when the fast path fails: a coroutine holding a read
  * can never pass the write fast path (the read count is not 0), nor a writer the read fast path.
  *
@@ -46,7 +48,15 @@ internal class EngineMutex(
     // ------------------------------------------------------------------ raw, owner-less calls
 
     override suspend fun lockRead() {
-        if (!engine.tryReadFast()) acquire(rawWriter, 0, 1)
+        if (engine.tryReadFast()) {
+            rawReads.incrementAndGet()
+            return
+        }
+        return lockReadSlow()
+    }
+
+    private suspend fun lockReadSlow() {
+        acquire(rawWriter, 0, 1)
         rawReads.incrementAndGet()
     }
 
@@ -66,7 +76,8 @@ internal class EngineMutex(
     }
 
     override suspend fun lockWrite() {
-        if (!engine.tryWriteFast(rawWriter)) acquire(rawWriter, 1, 0)
+        if (engine.tryWriteFast(rawWriter)) return
+        return acquire(rawWriter, 1, 0)
     }
 
     override fun tryLockWrite(): Boolean = engine.tryWriteFast(rawWriter)
@@ -86,25 +97,34 @@ internal class EngineMutex(
 
     // ------------------------------------------------------------------ scopes
 
+    /**
+     * The non-suspending part of entering a read scope: a fast-path read, or a recursive one
+     * (the coroutine already reads, or holds the write lock of a reentrant-writer mutex).
+     * Kept apart from [enterReadSlow] so that the uncontended scope calls no suspend function
+     * with a state machine (which would allocate a continuation on every call).
+     */
     @PublishedApi
-    internal suspend fun enterRead(job: Job?) {
+    internal fun tryEnterRead(job: Job?): Boolean {
         if (engine.tryReadFast()) {
             if (job != null) scopeReads.add(job)
-            return
+            return true
         }
-        if (job == null) {
-            acquire(Any(), 0, 1)
-            return
-        }
+        if (job == null) return false
         if (engine.writeOwner() === job) {
             check(engine.isReentrantWriter) { "read { } inside write { } of the same coroutine needs a reentrant writer" }
-            engine.addReadHolds(1)
-        } else if (scopeReads.holds(job) > 0) {
-            engine.addReadHolds(1)
-        } else {
-            acquire(job, 0, 1)
+        } else if (scopeReads.holds(job) == 0) {
+            return false
         }
+        engine.addReadHolds(1)
         scopeReads.add(job)
+        return true
+    }
+
+    /** Enters a read scope by waiting in the queue (after [tryEnterRead] failed). */
+    @PublishedApi
+    internal suspend fun enterReadSlow(job: Job?) {
+        acquire(job ?: Any(), 0, 1)
+        if (job != null) scopeReads.add(job)
     }
 
     @PublishedApi
@@ -113,19 +133,29 @@ internal class EngineMutex(
         engine.releaseReads(1)
     }
 
-    /** Takes the write lock for a scope of [job]; returns the scope's owner token. */
+    /**
+     * The non-suspending part of entering a write scope of [job]: the fast path or a reentrant
+     * nested write. Returns the scope's owner token, or null if the caller must wait
+     * ([enterWriteSlow]). Throws for a nested write without reentrancy and for an upgrade.
+     */
     @PublishedApi
-    internal suspend fun enterWrite(job: Job?): Any {
-        val owner: Any = job ?: Any()
-        if (engine.tryWriteFast(owner)) return owner
-        if (job != null) {
-            if (engine.writeOwner() === job) {
-                check(engine.isReentrantWriter) { "nested write { } in the same coroutine needs a reentrant writer" }
-                engine.incrementWriteHolds()
-                return owner
-            }
-            check(scopeReads.holds(job) == 0) { "write { } inside read { } of the same coroutine: upgrading would deadlock" }
+    internal fun tryEnterWrite(job: Job?): Any? {
+        if (job == null) return null
+        if (engine.tryWriteFast(job)) return job
+        if (engine.writeOwner() === job) {
+            check(engine.isReentrantWriter) { "nested write { } in the same coroutine needs a reentrant writer" }
+            engine.incrementWriteHolds()
+            return job
         }
+        check(scopeReads.holds(job) == 0) { "write { } inside read { } of the same coroutine: upgrading would deadlock" }
+        return null
+    }
+
+    /** Takes the write lock for a scope of [job] by waiting; returns the scope's owner token. */
+    @PublishedApi
+    internal suspend fun enterWriteSlow(job: Job?): Any {
+        val owner: Any = job ?: Any()
+        if (job == null && engine.tryWriteFast(owner)) return owner
         acquire(owner, 1, 0)
         return owner
     }

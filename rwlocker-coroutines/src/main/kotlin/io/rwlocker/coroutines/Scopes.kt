@@ -31,7 +31,7 @@ public suspend inline fun <T> ReadWriteMutex.read(block: suspend () -> T): T {
     contract { callsInPlace(block, InvocationKind.EXACTLY_ONCE) }
     val mutex = scopedFace()
     val job = currentCoroutineContext()[Job]
-    mutex.enterRead(job)
+    if (!mutex.tryEnterRead(job)) mutex.enterReadSlow(job)
     try {
         return block()
     } finally {
@@ -50,9 +50,11 @@ public suspend inline fun <T> ReadWriteMutex.read(block: suspend () -> T): T {
 public suspend inline fun <T> ReadWriteMutex.write(block: suspend WriteScope.() -> T): T {
     contract { callsInPlace(block, InvocationKind.EXACTLY_ONCE) }
     val mutex = scopedFace()
-    // Built here, not in enterWrite: when the block does not suspend, the scope does not escape
+    // Built here, not in the mutex: when the block does not suspend, the scope does not escape
     // and the JIT can scalar-replace it (uncontended write { } allocates nothing).
-    val scope = EngineMutex.WriteScopeImpl(mutex, mutex.enterWrite(currentCoroutineContext()[Job]))
+    val job = currentCoroutineContext()[Job]
+    val owner = mutex.tryEnterWrite(job) ?: mutex.enterWriteSlow(job)
+    val scope = EngineMutex.WriteScopeImpl(mutex, owner)
     try {
         return scope.block()
     } finally {
