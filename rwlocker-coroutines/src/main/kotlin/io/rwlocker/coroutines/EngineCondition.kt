@@ -70,7 +70,7 @@ internal class EngineCondition(
     }
 
     override fun signal(n: Int): Int {
-        check(engine.isWriteLocked || engine.readHolds() > 0) { "signal() while nobody holds the mutex" }
+        check(engine.isLocked) { "signal() while nobody holds the mutex" }
         return engine.signal(waiters, n)
     }
 

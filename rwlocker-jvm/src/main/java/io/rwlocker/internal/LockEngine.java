@@ -173,6 +173,11 @@ public final class LockEngine {
         return writeOwner == owner && owner != null ? writeHolds : 0;
     }
 
+    /** Whether anyone (thread or coroutine) holds the lock, read or write. A snapshot. */
+    public boolean isLocked() {
+        return (state & (WRITE_HELD | READ_MASK)) != 0L || visibleReaders.anyHolds();
+    }
+
     /** Total read holds of all owners: coroutines and threads (nested holds included). A snapshot. */
     public int readHolds() {
         long[] threads = visibleReaders.tally();

@@ -68,6 +68,16 @@ final class VisibleReaders extends ThreadLocal<ReaderRecord> {
         }
     }
 
+    /** Whether any thread holds a read of this lock (a snapshot; allocation-free). */
+    boolean anyHolds() {
+        for (ReaderRecord r = head; r != null; r = r.next) {
+            if (r.holds > 0 || r.visible != ReaderRecord.VISIBLE_NONE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * The read holds of all threads, and how much of the central count they account for:
      * {@code [threadHolds, centralShare]}. A snapshot; exact when no thread is moving.
