@@ -216,6 +216,39 @@ class ReentrancySpec : FunSpec({
         }
     }
 
+    test("recursion and upgrade detection hold for 100 concurrent reading coroutines (more owners than the slot table)") {
+        runTest(timeout = 10.seconds) {
+            val f = Fixture(Policy.WRITER_PREFERRING)
+            val gate = CompletableDeferred<Unit>()
+            val upgrades = mutableListOf<Throwable?>()
+            val nestedHolds = mutableListOf<Int>()
+            val readers = (0 until 100).map {
+                launch {
+                    f.mutex.read {
+                        gate.await()
+                        f.mutex.read { nestedHolds += f.mutex.readHolds }
+                        upgrades += runCatching { f.mutex.write { } }.exceptionOrNull()
+                    }
+                }
+            }
+            runCurrent()
+            f.shouldHave(writeLocked = false, readHolds = 100, queued = 0)
+            val writerIn = CompletableDeferred<Unit>()
+            launch { f.mutex.write { writerIn.complete(Unit) } }
+            runCurrent()
+            f.shouldHave(writeLocked = false, readHolds = 100, queued = 1)
+
+            gate.complete(Unit) // every reader now recurses while the writer waits
+            runCurrent()
+            readers.forEach { it.isCompleted shouldBe true }
+            nestedHolds.size shouldBe 100
+            upgrades.size shouldBe 100
+            upgrades.forEach { (it is IllegalStateException && it !is kotlinx.coroutines.CancellationException) shouldBe true }
+            writerIn.isCompleted shouldBe true
+            f.shouldBeFree()
+        }
+    }
+
     /*
      * BUG: ownership is the calling coroutine's Job (EngineMutex.kt:94-126, enterRead/enterWrite take
      * currentCoroutineContext()[Job]), but coroutineScope { }, withContext { }, withTimeout { } and

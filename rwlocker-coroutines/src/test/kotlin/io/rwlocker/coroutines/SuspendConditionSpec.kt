@@ -329,6 +329,37 @@ class SuspendConditionSpec : FunSpec({
         }
     }
 
+    for (policy in ALL_POLICIES) {
+        test("$policy, reentrant: await releases all nested holds (write, write, read) and restores exactly those") {
+            runTest {
+                val f = Fixture(policy, reentrant = true)
+                val cond = f.mutex.newCondition()
+                val log = mutableListOf<String>()
+                val waiter = launch {
+                    f.mutex.write {
+                        f.mutex.write {
+                            f.mutex.read {
+                                cond.await()
+                                log += "restored: write=${f.mutex.isWriteLocked} reads=${f.mutex.readHolds}"
+                            }
+                        }
+                        log += "after inner scopes: write=${f.mutex.isWriteLocked} reads=${f.mutex.readHolds}"
+                    }
+                }
+                runCurrent()
+                f.shouldBeFree() // everything was released while waiting
+                f.mutex.write { cond.signal() shouldBe 1 } // another writer can enter meanwhile
+                runCurrent()
+                log shouldBe listOf(
+                    "restored: write=true reads=1",
+                    "after inner scopes: write=true reads=0", // the outer write hold is still there
+                )
+                waiter.join()
+                f.shouldBeFree()
+            }
+        }
+    }
+
     test("waitFor on real threads: a producer/consumer handshake completes (WRITER_PREFERRING)") {
         val f = Fixture(WRITER_PREFERRING)
         val cond = f.mutex.newCondition()

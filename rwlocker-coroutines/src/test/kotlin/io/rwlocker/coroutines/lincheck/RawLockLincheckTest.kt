@@ -66,10 +66,6 @@ abstract class RawLockLincheck(policy: Policy) {
     @Operation(nonParallelGroup = "release")
     fun downgrade() = mutex.downgrade()
 
-    /** isWriteLocked. */
-    @Operation
-    fun isWriteLocked() = mutex.isWriteLocked
-
     /** Model checking with cancellation on suspension. */
     @Test
     fun modelChecking() = LincheckBudget.modelChecking().check(this::class)
