@@ -1,0 +1,102 @@
+package io.rwlocker.coroutines
+
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.test.StandardTestDispatcher
+import kotlinx.coroutines.test.TestScope
+import kotlinx.coroutines.test.runCurrent
+import kotlin.coroutines.AbstractCoroutineContextElement
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.ContinuationInterceptor
+
+/**
+ * The uncontended paths do not suspend. Two independent witnesses: (1) a coroutine started
+ * UNDISPATCHED on a test dispatcher that is never advanced finishes its whole body at once (any
+ * suspension, even one resumed immediately, would need the dispatcher); (2) a
+ * ContinuationInterceptor that counts interceptions sees none (every suspendCancellableCoroutine
+ * intercepts its continuation).
+ */
+class FastPathSpec : FunSpec({
+    timeout = 30_000
+
+    /** Counts the continuations it intercepts and lets them run in place. */
+    class CountingInterceptor : AbstractCoroutineContextElement(ContinuationInterceptor), ContinuationInterceptor {
+        var intercepted = 0
+        override fun <T> interceptContinuation(continuation: Continuation<T>): Continuation<T> {
+            intercepted++
+            return continuation
+        }
+    }
+
+    /** Runs [body] UNDISPATCHED on a never-advanced test dispatcher; returns whether it finished. */
+    fun finishesWithoutSuspending(body: suspend () -> Unit): Boolean {
+        val scope = TestScope(StandardTestDispatcher())
+        var finished = false
+        val job: Job = scope.launch(start = CoroutineStart.UNDISPATCHED) {
+            body()
+            finished = true
+        }
+        val result = finished && job.isCompleted
+        job.cancel()
+        scope.runCurrent() // lets a suspended body observe its cancellation
+        return result
+    }
+
+    for (policy in ALL_POLICIES) {
+        context("$policy") {
+            test("uncontended read { }, write { } and raw calls do not suspend") {
+                val f = Fixture(policy)
+                finishesWithoutSuspending { f.mutex.read { } } shouldBe true
+                finishesWithoutSuspending { f.mutex.write { } } shouldBe true
+                finishesWithoutSuspending { f.mutex.write { downgrade() } } shouldBe true
+                finishesWithoutSuspending { f.mutex.lockRead(); f.mutex.unlockRead() } shouldBe true
+                finishesWithoutSuspending { f.mutex.lockWrite(); f.mutex.unlockWrite() } shouldBe true
+                finishesWithoutSuspending { f.mutex.read { f.mutex.read { } } } shouldBe true
+                f.shouldBeFree()
+            }
+
+            test("reentrant paths do not suspend") {
+                val f = Fixture(policy, reentrant = true)
+                finishesWithoutSuspending { f.mutex.write { f.mutex.write { } } } shouldBe true
+                finishesWithoutSuspending { f.mutex.write { f.mutex.read { } } } shouldBe true
+                f.shouldBeFree()
+            }
+
+            test("the witness can fail: a contended read { } does suspend") {
+                val f = Fixture(policy)
+                f.mutex.tryLockWrite() shouldBe true
+                finishesWithoutSuspending { f.mutex.read { } } shouldBe false
+                f.mutex.unlockWrite()
+                f.shouldBeFree()
+            }
+
+            test("1,000 uncontended scopes: no continuation is intercepted") {
+                val f = Fixture(policy)
+                val interceptor = CountingInterceptor()
+                val scope = TestScope(StandardTestDispatcher())
+                var done = false
+                scope.launch(interceptor, start = CoroutineStart.UNDISPATCHED) {
+                    repeat(500) {
+                        f.mutex.read { }
+                        f.mutex.write { }
+                    }
+                    done = true
+                }
+                done shouldBe true
+                interceptor.intercepted shouldBe 0
+                f.shouldBeFree()
+
+                // the counter works: a contended acquisition intercepts
+                f.mutex.tryLockWrite() shouldBe true
+                val waiter = scope.launch(interceptor, start = CoroutineStart.UNDISPATCHED) { f.mutex.read { } }
+                interceptor.intercepted shouldBe 1
+                f.mutex.unlockWrite() // resumes the reader in place (the interceptor does not dispatch)
+                waiter.isCompleted shouldBe true
+                f.shouldBeFree()
+            }
+        }
+    }
+})
