@@ -34,7 +34,7 @@ internal class EngineCondition(
     private val waiters = WaitQueue()
 
     override suspend fun await() {
-        val job = currentCoroutineContext()[Job]
+        val job = scopeOwner(currentCoroutineContext()[Job])
             ?: throw IllegalStateException("await() needs a coroutine with a Job, inside read { } or write { }")
         val writeHolds = mutex.scopeWriteHolds(job)
         val readHolds = mutex.scopeReadHolds(job)

@@ -3,6 +3,7 @@ package io.rwlocker.coroutines
 import io.rwlocker.Policy
 import io.rwlocker.RWLock
 import io.rwlocker.internal.LockEngine
+import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.suspendCancellableCoroutine
@@ -16,7 +17,9 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  *  - raw calls are owner-less: `rawReads` counts read holds taken by lockRead/tryLockRead/
  *    downgrade (unlockRead needs one), and raw writes are owned by the face-wide `rawWriter`
  *    token (unlockWrite/downgrade need the engine's write owner to be that token);
- *  - scopes are owned by the calling coroutine's Job: the write owner is the Job itself (so a
+ *  - scopes are owned by the calling coroutine's Job (seen through coroutineScope/withContext/
+ *    withTimeout, which run their block in a child Job of the same sequential coroutine: see
+ *    scopeOwner): the write owner is the Job itself (so a
  *    nested write { } of the same coroutine is recognised), and scope read holds per Job are in
  *    `scopeReads` (read recursion while writers wait; upgrade detection). A coroutine without a
  *    Job (a bare startCoroutine) gets a fresh token per scope: no recursion detection.
@@ -38,6 +41,8 @@ internal class EngineMutex(
     private val lock: RWLock,
 ) : ReadWriteMutex {
     private val rawWriter = Any()
+    /** Whether a raw call holds the write lock; its CAS makes racing raw releases fail cleanly. */
+    private val rawWriteHeld = AtomicBoolean()
     private val rawReads = AtomicInteger()
     private val scopeReads = ScopeReads()
 
@@ -76,21 +81,33 @@ internal class EngineMutex(
     }
 
     override suspend fun lockWrite() {
-        if (engine.tryWriteFast(rawWriter)) return
-        return acquire(rawWriter, 1, 0)
+        if (engine.tryWriteFast(rawWriter)) {
+            rawWriteHeld.set(true)
+            return
+        }
+        return lockWriteSlow()
     }
 
-    override fun tryLockWrite(): Boolean = engine.tryWriteFast(rawWriter)
+    private suspend fun lockWriteSlow() {
+        acquire(rawWriter, 1, 0)
+        rawWriteHeld.set(true)
+    }
+
+    override fun tryLockWrite(): Boolean {
+        if (!engine.tryWriteFast(rawWriter)) return false
+        rawWriteHeld.set(true)
+        return true
+    }
 
     override fun unlockWrite() {
-        check(engine.writeOwner() === rawWriter) { "unlockWrite() without the write lock taken by lockWrite/tryLockWrite" }
+        check(rawWriteHeld.compareAndSet(true, false)) { "unlockWrite() without the write lock taken by lockWrite/tryLockWrite" }
         engine.releaseWrite()
     }
 
     override fun downgrade() {
-        check(engine.writeOwner() === rawWriter) { "downgrade() without the write lock taken by lockWrite/tryLockWrite" }
-        rawReads.incrementAndGet()
+        check(rawWriteHeld.compareAndSet(true, false)) { "downgrade() without the write lock taken by lockWrite/tryLockWrite" }
         engine.downgrade()
+        rawReads.incrementAndGet() // only after the read hold exists: a racing unlockRead cannot spend it early
     }
 
     override fun newCondition(): SuspendCondition = EngineCondition(engine, this)
@@ -219,4 +236,25 @@ internal class EngineMutex(
     }
 
     override fun toString(): String = "ReadWriteMutex[$engine]"
+}
+
+private val SCOPE_COROUTINE: Class<*>? =
+    try {
+        Class.forName("kotlinx.coroutines.internal.ScopeCoroutine")
+    } catch (e: ClassNotFoundException) {
+        null
+    }
+
+/**
+ * The Job that owns scope holds: the coroutine itself, not the child Jobs in which
+ * `coroutineScope`, `supervisorScope`, `withContext` and `withTimeout` run their block while the
+ * coroutine waits for it (they are the same sequential coroutine). Concurrent children
+ * (`launch`, `async`) are other owners. Falls back to [job] if kotlinx's scope class is absent.
+ */
+@PublishedApi
+internal fun scopeOwner(job: Job?): Job? {
+    var current = job ?: return null
+    val scoped = SCOPE_COROUTINE ?: return current
+    while (scoped.isInstance(current)) current = current.parent ?: break
+    return current
 }

@@ -41,7 +41,11 @@ public interface ReadWriteMutex {
     /** The admission policy. */
     public val policy: Policy
 
-    /** Whether anyone (a coroutine or a thread of the same [RWLock]) holds the write lock. */
+    /**
+     * Whether anyone (a coroutine or a thread of the same [RWLock]) holds the write lock. A
+     * snapshot for monitoring, not for control (as the JDK's `isWriteLocked`): it may already be
+     * true while the acquiring call has not yet returned.
+     */
     public val isWriteLocked: Boolean
 
     /** Read holds of all owners (coroutines and threads). */

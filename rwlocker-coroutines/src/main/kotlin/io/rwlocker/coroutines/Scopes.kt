@@ -30,7 +30,7 @@ public interface WriteScope {
 public suspend inline fun <T> ReadWriteMutex.read(block: suspend () -> T): T {
     contract { callsInPlace(block, InvocationKind.EXACTLY_ONCE) }
     val mutex = scopedFace()
-    val job = currentCoroutineContext()[Job]
+    val job = scopeOwner(currentCoroutineContext()[Job])
     if (!mutex.tryEnterRead(job)) mutex.enterReadSlow(job)
     try {
         return block()
@@ -52,7 +52,7 @@ public suspend inline fun <T> ReadWriteMutex.write(block: suspend WriteScope.() 
     val mutex = scopedFace()
     // Built here, not in the mutex: when the block does not suspend, the scope does not escape
     // and the JIT can scalar-replace it (uncontended write { } allocates nothing).
-    val job = currentCoroutineContext()[Job]
+    val job = scopeOwner(currentCoroutineContext()[Job])
     val owner = mutex.tryEnterWrite(job) ?: mutex.enterWriteSlow(job)
     val scope = EngineMutex.WriteScopeImpl(mutex, owner)
     try {

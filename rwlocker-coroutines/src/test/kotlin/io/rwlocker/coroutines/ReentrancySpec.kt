@@ -250,13 +250,11 @@ class ReentrancySpec : FunSpec({
     }
 
     /*
-     * BUG: ownership is the calling coroutine's Job (EngineMutex.kt:94-126, enterRead/enterWrite take
-     * currentCoroutineContext()[Job]), but coroutineScope { }, withContext { }, withTimeout { } and
-     * supervisorScope { } run their block in a new (scoped) child Job of the same, suspended,
-     * coroutine. Inside them the enclosing scope's holds are not recognised: read recursion while a
-     * writer waits deadlocks (DESIGN 4.1: "recursion never self-deadlocks"), a reentrant nested
-     * write deadlocks instead of re-entering, and a non-reentrant nested write or an upgrade
-     * deadlocks instead of failing fast. Disabled so the build stays green; see the report.
+     * Regression: coroutineScope { }, withContext { }, withTimeout { } and supervisorScope { } run
+     * their block in a scoped child Job of the same, suspended, coroutine. Ownership used to be that
+     * child Job, so the enclosing scope's holds were not recognised (read recursion while a writer
+     * waits deadlocked, a reentrant nested write deadlocked, upgrade did not fail fast). Ownership is
+     * now resolved through such scoped Jobs (scopeOwner in EngineMutex.kt).
      */
     context("scoping functions inside a scope are the same coroutine") {
         test("read { } nested via withTimeout { } while a writer waits enters at once").config(enabled = SCOPED_OWNER_FIXED) {
@@ -316,5 +314,5 @@ class ReentrancySpec : FunSpec({
     }
 })
 
-/** Flip to true once EngineMutex recognises scoped child Jobs as the same owner (see the BUG note). */
-internal const val SCOPED_OWNER_FIXED: Boolean = false
+/** Scoped child Jobs (coroutineScope, withContext, withTimeout) are the same owner (regression tests). */
+internal const val SCOPED_OWNER_FIXED: Boolean = true

@@ -409,10 +409,8 @@ class SuspendConditionSpec : FunSpec({
         }
     }
 
-    // BUG: await() takes its owner from currentCoroutineContext()[Job] (EngineCondition.kt:37-41), so
-    // inside withTimeout { } (the only way to bound an await) it does not see the enclosing scope's
-    // holds and throws IllegalStateException("await() outside a read { } or write { } scope").
-    // Disabled so the build stays green; see ReentrancySpec and the report.
+    // Regression: await() inside withTimeout { } (the way to bound an await) used to miss the
+    // enclosing scope's holds and throw "await() outside a read { } or write { } scope".
     test("await() inside withTimeoutOrNull { } in a read scope: times out with the read hold restored").config(enabled = SCOPED_OWNER_FIXED) {
         runTest(timeout = 10.seconds) {
             val f = Fixture(WRITER_PREFERRING)

@@ -215,7 +215,9 @@ public final class LockEngine {
             writeHolds = 1;
             return true;
         }
-        if (s == BIAS) {
+        if (s != 0L && (s & ~(BIAS | REVOKING)) == 0L) {
+            // Free, but biased or being revoked: not a reason to fail (tryLock must not fail
+            // spuriously). The queue lock is held only for a bounded revocation.
             return revokeThenTryWrite(owner);
         }
         return false;

