@@ -179,7 +179,11 @@ public final class RWLock implements ReadWriteLock, Lock {
         return engine.writeOwner() == Thread.currentThread();
     }
 
-    /** Read holds of all threads and coroutines. */
+    /**
+     * Read holds of all threads and coroutines (nested holds included). Like the JDK's, designed
+     * for monitoring, not for synchronization control: threads on the biased path publish their
+     * holds in per-thread records, so this sums a snapshot of them.
+     */
     public int getReadLockCount() {
         return engine.readHolds();
     }

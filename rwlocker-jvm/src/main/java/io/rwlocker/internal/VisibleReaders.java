@@ -80,17 +80,21 @@ final class VisibleReaders extends ThreadLocal<ReaderRecord> {
 
     /**
      * The read holds of all threads, and how much of the central count they account for:
-     * {@code [threadHolds, centralShare]}. A snapshot; exact when no thread is moving.
+     * {@code [threadHolds, centralShare]}. A thread counts as holding when its shared part (a
+     * visible or central hold) is there, whatever its local {@code holds} says at that instant:
+     * an unlock clears {@code holds} before it releases the shared part and a lock sets it after,
+     * and it is the shared part that writers see. {@code holds} only says how many nested holds.
      */
     long[] tally() {
         long holds = 0;
         long central = 0;
         for (ReaderRecord r = head; r != null; r = r.next) {
-            holds += r.holds;
-            central += r.central;
-            if (r.visible == ReaderRecord.VISIBLE_MIGRATED) {
-                central++;
+            int visible = r.visible;
+            int shared = r.central + (visible == ReaderRecord.VISIBLE_MIGRATED ? 1 : 0);
+            if (shared > 0 || visible == ReaderRecord.VISIBLE_HELD) {
+                holds += Math.max(r.holds, 1);
             }
+            central += shared;
         }
         return new long[] {holds, central};
     }
