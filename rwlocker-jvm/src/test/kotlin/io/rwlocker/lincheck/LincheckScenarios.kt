@@ -42,7 +42,7 @@ object LincheckScenarios {
     fun lockStateModelChecking(): ModelCheckingOptions = LincheckBudget.modelChecking(iterationDivisor = 1, invocationDivisor = 10)
         .threads(3).actorsPerThread(3).actorsBefore(0).actorsAfter(0).minimizeFailedScenario(false)
 
-    /** Stress of [LockState]. */
+    /** Stress of [LockState] (no minimization, see [lockStateModelChecking]). */
     fun lockStateStress(): StressOptions = LincheckBudget.stress(iterationDivisor = 1, invocationDivisor = 10)
-        .threads(3).actorsPerThread(4).actorsBefore(0).actorsAfter(0)
+        .threads(3).actorsPerThread(4).actorsBefore(0).actorsAfter(0).minimizeFailedScenario(false)
 }
