@@ -114,11 +114,6 @@ public final class ReadLock extends LockSide {
         if (timed && nanos <= 0L) {
             return tryNestedOrFast(record);
         }
-        if (Parking.spinFor(engine::tryReadFast)) {
-            record.central = 1;
-            record.holds = 1;
-            return true;
-        }
         ThreadWaiter node = new ThreadWaiter(0, 1);
         if (engine.acquireOrEnqueue(node)
                 || Parking.awaitGrant(engine, node, lock, interruptible, timed, nanos)) {

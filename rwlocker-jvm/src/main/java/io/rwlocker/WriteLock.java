@@ -85,9 +85,6 @@ public final class WriteLock extends LockSide {
         if (timed && nanos <= 0L) {
             return engine.tryWriteFast(me);
         }
-        if (Parking.spinFor(() -> engine.tryWriteFast(me))) {
-            return true;
-        }
         ThreadWaiter node = new ThreadWaiter(1, 0);
         return engine.acquireOrEnqueue(node)
                 || Parking.awaitGrant(engine, node, lock, interruptible, timed, nanos);

@@ -14,28 +14,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /** Blocking wait of a queued {@link ThreadWaiter}. Internal API. */
 public final class Parking {
-    /** Polls of the grant before parking. */
-    static final int GRANT_SPINS = 64;
-    /** Retries of the fast path before a thread queues (see {@link #spinFor}). */
-    public static final int ACQUIRE_SPINS = 128;
-
     private Parking() {
-    }
-
-    /**
-     * Retries {@code attempt} (a fast-path acquisition that follows the policy's own rules, so a
-     * spinning newcomer never overtakes a queued waiter where the policy forbids it) up to
-     * {@link #ACQUIRE_SPINS} times before the caller queues. Bounded: a long critical section
-     * still ends in a park.
-     */
-    public static boolean spinFor(java.util.function.BooleanSupplier attempt) {
-        for (int spins = ACQUIRE_SPINS; spins > 0; spins--) {
-            Thread.onSpinWait();
-            if (attempt.getAsBoolean()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -52,11 +31,6 @@ public final class Parking {
             throws InterruptedException {
         long deadline = timed ? System.nanoTime() + nanos : 0L;
         boolean interrupted = false;
-        // A hand-off often comes within microseconds (short critical sections): poll briefly
-        // before paying for a park/unpark pair.
-        for (int spins = GRANT_SPINS; spins > 0 && !node.isGranted(); spins--) {
-            Thread.onSpinWait();
-        }
         while (!node.isGranted()) {
             if (timed) {
                 long remaining = deadline - System.nanoTime();
