@@ -2,6 +2,7 @@ package io.rwlocker;
 
 import io.rwlocker.internal.Parking;
 import io.rwlocker.internal.ReaderRecord;
+import io.rwlocker.internal.Spin;
 import io.rwlocker.internal.ThreadWaiter;
 
 /*
@@ -12,7 +13,9 @@ import io.rwlocker.internal.ThreadWaiter;
  * but the thread's own record. The outermost hold is taken, in order of preference:
  *   1. biased:  published in the record (LockEngine.tryReadVisible), no shared write at all;
  *   2. central: one CAS on the engine's state word (LockEngine.tryReadFast);
- *   3. queued:  a ThreadWaiter node, parked until the engine grants it.
+ *   3. spin:    a contended newcomer retries the central path a bounded number of times
+ *               (Spin.ACQUIRE; the policy's rule still applies to every retry);
+ *   4. queued:  a ThreadWaiter node, parked until the engine grants it.
  * The release of the outermost hold (LockEngine.releaseThreadShare) undoes whichever it was.
  */
 
@@ -113,6 +116,14 @@ public final class ReadLock extends LockSide {
         }
         if (timed && nanos <= 0L) {
             return tryNestedOrFast(record);
+        }
+        for (int spins = Spin.ACQUIRE; spins > 0; spins--) { // bounded; see Spin
+            if (engine.tryReadFast()) {
+                record.central = 1;
+                record.holds = 1;
+                return true;
+            }
+            Thread.onSpinWait();
         }
         ThreadWaiter node = new ThreadWaiter(0, 1);
         if (engine.acquireOrEnqueue(node)

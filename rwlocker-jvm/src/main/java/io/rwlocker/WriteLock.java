@@ -2,6 +2,7 @@ package io.rwlocker;
 
 import io.rwlocker.internal.Parking;
 import io.rwlocker.internal.ReaderRecord;
+import io.rwlocker.internal.Spin;
 import io.rwlocker.internal.ThreadWaiter;
 
 /**
@@ -84,6 +85,12 @@ public final class WriteLock extends LockSide {
         }
         if (timed && nanos <= 0L) {
             return engine.tryWriteFast(me);
+        }
+        for (int spins = Spin.ACQUIRE; spins > 0; spins--) { // bounded; see Spin
+            if (engine.tryWriteFast(me)) {
+                return true;
+            }
+            Thread.onSpinWait();
         }
         ThreadWaiter node = new ThreadWaiter(1, 0);
         return engine.acquireOrEnqueue(node)

@@ -2,7 +2,9 @@ package io.rwlocker
 
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
+import io.rwlocker.internal.Spin
 import java.util.concurrent.locks.ReentrantReadWriteLock
 
 /**
@@ -29,5 +31,11 @@ class BuildWiringSpec : FunSpec({
             lock.readLock().unlock()
         }
         lock.readLockCount shouldBe 0
+    }
+
+    test("the specs run with the default spin budget, so spinning is exercised") {
+        System.getProperty("io.rwlocker.spins") shouldBe null
+        Spin.ACQUIRE shouldBeGreaterThan 0
+        Spin.GRANT shouldBeGreaterThan 0
     }
 })

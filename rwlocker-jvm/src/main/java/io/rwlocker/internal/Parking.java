@@ -7,7 +7,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * The park loop of a queued thread. The node was linked by LockEngine.acquireOrEnqueue; the
  * releaser grants it (status GRANTED, holds already in the state word) and unparks the thread.
- * Spurious wake-ups just loop. Giving up goes through LockEngine.cancel, which decides under
+ * Before parking it polls the grant Spin.GRANT times. Spurious wake-ups just loop. Giving up goes through LockEngine.cancel, which decides under
  * the queue lock: still WAITING -> unlinked (timeout returns false, interrupt throws), already
  * GRANTED -> the thread keeps the lock (interrupt status restored).
  */
@@ -31,6 +31,11 @@ public final class Parking {
             throws InterruptedException {
         long deadline = timed ? System.nanoTime() + nanos : 0L;
         boolean interrupted = false;
+        // A hand-off after a short critical section comes within microseconds: poll the grant
+        // briefly before paying for a park/unpark pair (bounded; see Spin).
+        for (int spins = Spin.GRANT; spins > 0 && !node.isGranted(); spins--) {
+            Thread.onSpinWait();
+        }
         while (!node.isGranted()) {
             if (timed) {
                 long remaining = deadline - System.nanoTime();
