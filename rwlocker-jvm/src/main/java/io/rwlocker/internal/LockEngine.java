@@ -30,8 +30,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * record holding visibly is migrated into READ_MASK (count first, then CAS HELD -> MIGRATED), and
  * REVOKING is cleared. From then on READ_MASK is exact again and the policies, admission and
  * hand-off below work unchanged: no writer ever waits for biased readers to drain. After a
- * revocation the bias stays off for a while (at least 20 us, 9x the revocation's cost); central
- * readers restore it later, and only while nothing is queued or write-held.
+ * revocation the bias stays off for an inhibit period (at least 9x the revocation's cost); central
+ * readers restore it later, and only while nothing is queued or write-held. The period adapts:
+ * 20 us after a bias that lived long, doubled (up to 50 ms) after one that was revoked within a
+ * few periods of coming back, so mixed read/write workloads settle on the central path instead
+ * of paying a revocation (queue lock, registry scan) every few microseconds.
  * Invariant: BIAS implies !WRITE_HELD and !QUEUED (writers revoke before holding or queueing;
  * readers queue only behind a writer; the restoring CAS validates both). So a revocation never
  * happens with waiters queued, and the transient +1/-1 of a migration cannot strand a waiter.
@@ -71,7 +74,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 
 /** The lock state machine shared by the blocking and the suspending faces. Internal API. */
-public final class LockEngine {
+public final class LockEngine extends LockEngineState {
     static final long READ_MASK = 0xFFFF_FFFFL;
     static final long WRITE_HELD = 1L << 32;
     static final long WRITER_QUEUED = 1L << 33;
@@ -83,6 +86,8 @@ public final class LockEngine {
     /** Shortest time the bias stays off after a revocation, and the revocation-cost multiplier. */
     private static final long MIN_INHIBIT_NANOS = 20_000L;
     private static final int INHIBIT_FACTOR = 9;
+    /** Longest time the bias stays off after a revocation (the adaptive inhibit's cap). */
+    private static final long MAX_INHIBIT_NANOS = 50_000_000L;
     /** A thread checks whether the bias may come back once every this many central reads. */
     private static final int BIAS_CHECK_MASK = 63;
 
@@ -92,7 +97,7 @@ public final class LockEngine {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(LockEngine.class, "state", long.class);
+            STATE = lookup.findVarHandle(LockEngineWord.class, "state", long.class);
             ATTACHMENT = lookup.findVarHandle(LockEngine.class, "attachment", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -104,15 +109,7 @@ public final class LockEngine {
     private final Admission admission;
     private final long readerBlockMask;
 
-    private volatile long state;
-    /**
-     * The write owner. Plain: it is written only by the owner itself (after its acquiring CAS,
-     * before its releasing CAS) or by a granter before the node's volatile GRANTED; a thread
-     * comparing it with itself therefore always sees its own latest write.
-     */
-    private Object writeOwner;
-    /** Write holds of {@link #writeOwner}; written by the owner or by the granter before GRANTED. */
-    private int writeHolds;
+    // writeOwner and writeHolds live beside the state word (LockEngineState.java).
 
     private final ReentrantLock queueLock = new ReentrantLock();
     private final WaitQueue readers = new WaitQueue();
@@ -120,6 +117,10 @@ public final class LockEngine {
     private final VisibleReaders visibleReaders = new VisibleReaders();
     private final boolean biasAllowed;
     private volatile long inhibitUntil;
+    /** The current inhibit period (adaptive, see revokeBiasLocked); under the queue lock. */
+    private long inhibitNanos = MIN_INHIBIT_NANOS;
+    /** When the bias was last turned back on; plain (a stale value only mis-sizes one inhibit). */
+    private long biasRestoredAt;
     private long nextTicket;
     private volatile int queueLength;
     /** The suspending face over this engine, created once on demand. */
@@ -133,6 +134,7 @@ public final class LockEngine {
         this.readerBlockMask = admission.readerBlockMask;
         this.biasAllowed = policy != Policy.EXCLUSIVE;
         this.state = biasAllowed ? BIAS : 0L;
+        this.biasRestoredAt = System.nanoTime();
     }
 
     public Policy policy() {
@@ -243,7 +245,7 @@ public final class LockEngine {
 
     /** The current thread's read record of this lock (created and registered on first use). */
     public ReaderRecord record() {
-        return visibleReaders.get();
+        return visibleReaders.current();
     }
 
     /**
@@ -295,8 +297,9 @@ public final class LockEngine {
         if (biasAllowed && (++record.centralReads & BIAS_CHECK_MASK) == 0
                 && System.nanoTime() - inhibitUntil >= 0L) {
             long s = state;
-            if ((s & (BIAS | REVOKING | WRITE_HELD | QUEUED)) == 0L) {
-                STATE.compareAndSet(this, s, s | BIAS);
+            if ((s & (BIAS | REVOKING | WRITE_HELD | QUEUED)) == 0L
+                    && STATE.compareAndSet(this, s, s | BIAS)) {
+                biasRestoredAt = System.nanoTime();
             }
         }
     }
@@ -325,7 +328,14 @@ public final class LockEngine {
             }
         }
         long end = System.nanoTime();
-        inhibitUntil = end + Math.max(MIN_INHIBIT_NANOS, INHIBIT_FACTOR * (end - begin));
+        // Adaptive: a bias that lived less than a few inhibit periods did not pay for its
+        // revocation (writers keep coming: a mixed workload), so keep it off twice as long next
+        // time, up to MAX_INHIBIT_NANOS; a bias that lived long resets the period.
+        long period = inhibitNanos;
+        period = begin - biasRestoredAt < 4 * period
+                ? Math.min(period * 2, MAX_INHIBIT_NANOS) : MIN_INHIBIT_NANOS;
+        inhibitNanos = period;
+        inhibitUntil = end + Math.max(period, INHIBIT_FACTOR * (end - begin));
     }
 
     /** Adds {@code delta} to the central read count, with no admission (revocation only). */

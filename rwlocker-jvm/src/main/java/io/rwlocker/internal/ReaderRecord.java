@@ -27,11 +27,17 @@ import java.lang.invoke.VarHandle;
  *
  * Layout: the hot fields sit between two blocks of padding so that two reading threads never
  * share a cache line (the point of the biased path is that readers touch only their own line).
+ * The fields other threads read (`thread`, by VisibleReaders.current() and pruning; `next`, by
+ * revokers) sit after the trailing padding, so reading them does not touch the owner's hot line.
+ * The JVM fills any gap in a superclass with subclass fields, so every padding class leaves no
+ * gap (see `pad0i`), and the hot block is a multiple of 8 bytes; ReaderLayoutSpec asserts the
+ * offsets on each JDK the suite runs on.
  */
 
 /** A thread's read holds of one lock; its visible-reader slot. Internal API. */
 public final class ReaderRecord extends ReaderRecordFields {
-    // Padding after the hot fields (the superclass pads before them).
+    // Padding after the hot fields (the superclass pads before them): 64 bytes, so the fields
+    // below never share a line with the hot ones, whatever the object's alignment.
     long pad10;
     long pad11;
     long pad12;
@@ -39,6 +45,7 @@ public final class ReaderRecord extends ReaderRecordFields {
     long pad14;
     long pad15;
     long pad16;
+    long pad17;
 
     /** The owning thread (for pruning records of terminated threads). */
     final Thread thread;
@@ -57,6 +64,12 @@ public final class ReaderRecord extends ReaderRecordFields {
 
 /** Padding before the hot fields. */
 abstract class ReaderRecordPadding {
+    /**
+     * Fills the 4-byte gap after a compressed object header: the JVM puts a subclass's int
+     * fields into any gap of its superclasses, which would pull a hot field next to the header
+     * (and the previous object). ReaderLayoutSpec checks the resulting offsets.
+     */
+    int pad0i;
     long pad00;
     long pad01;
     long pad02;

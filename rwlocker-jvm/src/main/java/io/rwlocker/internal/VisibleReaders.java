@@ -12,6 +12,16 @@ import java.lang.invoke.VarHandle;
  * publishes its hold in its own record (its own cache line) instead of CASing the shared state
  * word, and a writer pays instead (LockEngine.revokeBiasLocked, which calls migrate()).
  *
+ * Lookup: `current()` first checks `first`, the record of the first thread that read this lock
+ * (set when a record is created while `first` is empty; emptied only by a migration that finds
+ * its thread terminated), and uses the ThreadLocal only for other threads. The common case of
+ * one dominant reading thread then costs a field read and a Thread.currentThread() compare
+ * instead of a ThreadLocal hash lookup on lock and on unlock (the JDK's ReentrantReadWriteLock
+ * keeps a `firstReader` for the same reason). `first` changes only while it is empty, so
+ * reading it does not contend. A plain field: a stale value only sends a thread to the
+ * ThreadLocal, and a record found through it is the caller's own (its `thread` is final and
+ * compared with the caller).
+ *
  * Registry invariants: a record is pushed once, by its thread, on first use, before the thread
  * can publish a hold in it; records are unlinked only by prune() during a migration (under the
  * engine's queue lock, so by one thread at a time), and only when their thread has terminated
@@ -32,15 +42,29 @@ final class VisibleReaders extends ThreadLocal<ReaderRecord> {
     }
 
     private volatile ReaderRecord head;
+    /** The first reading thread's record (see the notes); plain. */
+    private ReaderRecord first;
+
+    /** The current thread's record, created and registered on first use. */
+    ReaderRecord current() {
+        ReaderRecord r = first;
+        if (r != null && r.thread == Thread.currentThread()) {
+            return r;
+        }
+        return get();
+    }
 
     @Override
     protected ReaderRecord initialValue() {
         ReaderRecord record = new ReaderRecord(Thread.currentThread());
-        ReaderRecord first;
+        ReaderRecord oldHead;
         do {
-            first = head;
-            record.next = first;
-        } while (!HEAD.compareAndSet(this, first, record));
+            oldHead = head;
+            record.next = oldHead;
+        } while (!HEAD.compareAndSet(this, oldHead, record));
+        if (first == null) {
+            first = record; // the first reading thread (or the first since the cached one died)
+        }
         return record;
     }
 
@@ -52,6 +76,11 @@ final class VisibleReaders extends ThreadLocal<ReaderRecord> {
      * (the CAS fails), {@code removeCentral} takes that hold back.
      */
     void migrate(LockEngine engine) {
+        ReaderRecord cached = first;
+        if (cached != null && cached.holds == 0 && cached.visible == ReaderRecord.VISIBLE_NONE
+                && cached.thread.getState() == Thread.State.TERMINATED) {
+            first = null; // do not keep a dead thread reachable through the cache
+        }
         ReaderRecord previous = null;
         for (ReaderRecord r = head; r != null; r = r.next) {
             if (r.visible == ReaderRecord.VISIBLE_HELD) {
