@@ -17,6 +17,10 @@ private fun options() = ModelCheckingOptions()
 /**
  * What a user of rwlocker does with their own code: model-check a data structure built on
  * [io.rwlocker.RWLock] with Lincheck. The correct [MemoCache] passes.
+ *
+ * This module's Surefire runs with `-Dio.rwlocker.spins=0` (see `samples/pom.xml` and the README's
+ * "Verification"): the locks then park at once instead of spinning, so the model checker's budget
+ * goes to schedules that differ in what the threads do, not in how long one of them spun.
  */
 @Param(name = "key", gen = IntGen::class, conf = "1:2")
 class DownstreamLincheckTest {
