@@ -89,6 +89,11 @@ public final class ReadLock extends LockSide {
             record.holds = 1;
             return true;
         }
+        return tryCentral(record);
+    }
+
+    /** An outermost hold on the central path (one CAS by the policy's rule), or false. */
+    private boolean tryCentral(ReaderRecord record) {
         if (engine.tryReadFast()) {
             record.central = 1;
             record.holds = 1;
@@ -118,9 +123,7 @@ public final class ReadLock extends LockSide {
             return tryNestedOrFast(record);
         }
         for (int spins = Spin.ACQUIRE; spins > 0; spins--) { // bounded; see Spin
-            if (engine.tryReadFast()) {
-                record.central = 1;
-                record.holds = 1;
+            if (tryCentral(record)) {
                 return true;
             }
             Thread.onSpinWait();

@@ -7,8 +7,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * The park loop of a queued thread. The node was linked by LockEngine.acquireOrEnqueue; the
  * releaser grants it (status GRANTED, holds already in the state word) and unparks the thread.
- * Before parking it polls the grant Spin.GRANT times. Spurious wake-ups just loop. Giving up goes through LockEngine.cancel, which decides under
- * the queue lock: still WAITING -> unlinked (timeout returns false, interrupt throws), already
+ * Before parking it polls the grant Spin.GRANT times. Spurious wake-ups just loop. Giving up
+ * goes through LockEngine.cancel, which decides under the queue lock: still WAITING -> unlinked (timeout returns false, interrupt throws), already
  * GRANTED -> the thread keeps the lock (interrupt status restored).
  */
 

@@ -76,11 +76,6 @@ final class VisibleReaders extends ThreadLocal<ReaderRecord> {
      * (the CAS fails), {@code removeCentral} takes that hold back.
      */
     void migrate(LockEngine engine) {
-        ReaderRecord cached = first;
-        if (cached != null && cached.holds == 0 && cached.visible == ReaderRecord.VISIBLE_NONE
-                && cached.thread.getState() == Thread.State.TERMINATED) {
-            first = null; // do not keep a dead thread reachable through the cache
-        }
         ReaderRecord previous = null;
         for (ReaderRecord r = head; r != null; r = r.next) {
             if (r.visible == ReaderRecord.VISIBLE_HELD) {
@@ -88,10 +83,16 @@ final class VisibleReaders extends ThreadLocal<ReaderRecord> {
                 if (!ReaderRecord.VISIBLE.compareAndSet(r, ReaderRecord.VISIBLE_HELD, ReaderRecord.VISIBLE_MIGRATED)) {
                     engine.addCentralRaw(-1);
                 }
-            } else if (previous != null && r.visible == ReaderRecord.VISIBLE_NONE && r.holds == 0
+            } else if (r.visible == ReaderRecord.VISIBLE_NONE && r.holds == 0
+                    && (previous != null || r == first)
                     && r.thread.getState() == Thread.State.TERMINATED) {
-                previous.next = r.next; // prune: a dead thread's empty record
-                continue;
+                if (r == first) {
+                    first = null; // do not keep a dead thread reachable through the cache
+                }
+                if (previous != null) {
+                    previous.next = r.next; // prune: a dead thread's empty record
+                    continue;
+                }
             }
             previous = r;
         }
