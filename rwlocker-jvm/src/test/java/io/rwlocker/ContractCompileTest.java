@@ -170,7 +170,10 @@ class ContractCompileTest {
                 }));
         waiters.forEach(Thread::start);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (condition.getWaitQueueLength() < 4 && System.nanoTime() < deadline) {
+        // A waiter joins the condition queue first and releases its read hold just after: wait
+        // for both, bounded.
+        while ((condition.getWaitQueueLength() < 4 || lock.getReadLockCount() != 0)
+                && System.nanoTime() < deadline) {
             java.util.concurrent.locks.LockSupport.parkNanos(100_000L);
         }
         assertEquals(4, condition.getWaitQueueLength());
