@@ -2,6 +2,7 @@ package io.rwlocker.coroutines
 
 import io.rwlocker.internal.LockEngine
 import io.rwlocker.internal.Waiter
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater
 import kotlinx.coroutines.CancellableContinuation
 
 /*
@@ -10,12 +11,24 @@ import kotlinx.coroutines.CancellableContinuation
  * A suspended coroutine as a waiter node of the shared engine. `continuation` is set before the
  * node is linked anywhere, so the engine's wake() (after a grant) always finds it.
  *
- * Grant vs cancellation (prompt cancellation guarantee): the engine marks the node GRANTED under
- * its queue lock, then calls wake() -> resume(Unit, onCancellation). If the coroutine was
- * cancelled first, or is cancelled before it runs, kotlinx calls onCancellation, which gives the
- * granted holds back (and so hands the lock on). The cancellation handler of the suspension calls
- * engine.cancel(node): if the node was still WAITING it is unlinked at once (and admission re-runs);
- * if it was GRANTED the resume path above owns the clean-up. Exactly one of the two acts.
+ * Grant vs cancellation (prompt cancellation guarantee, DESIGN.md 5.1). The engine marks the node
+ * GRANTED under its queue lock (the holds are then in the state word, a write grant names the
+ * node's owner as write owner), and calls wake() -> resume(Unit, onCancellation) after releasing
+ * the queue lock. A cancellation can come at any instant of that sequence. Its handler runs in the
+ * cancelling thread BEFORE kotlinx dispatches the CancellationException to the coroutine, so the
+ * handler is where the holds must go back: once the cancelled coroutine can run again it holds
+ * nothing and is nobody's owner.
+ *   - handler: engine.cancel(node); if the node was still WAITING it is unlinked (admission
+ *     re-runs); if it was GRANTED, the handler gives the holds back (settle()).
+ *   - resume's onCancellation (the coroutine was cancelled after wake() resumed it but before it
+ *     ran, or wake() came after the cancellation): gives the holds back (settle()).
+ * Both may run for one node (kotlinx invokes the cancel handler and onCancellation when a resumed
+ * but undispatched continuation is cancelled), so `settled` (0 -> 1 by CAS) makes the give-back
+ * happen exactly once. A condition waiter whose handler finds its re-acquisition granted keeps
+ * the grant instead (keepGrant(), the same CAS): it needs exactly those holds back anyway.
+ *
+ * Linearization point of a cancelled-while-granted request: the give-back's releasing CAS in the
+ * engine, which happens before the coroutine observes its CancellationException.
  */
 
 /** A coroutine waiting in the engine's queue for [writeHolds] write and [readHolds] read holds. */
@@ -27,13 +40,38 @@ internal class CoroutineWaiter(
 ) : Waiter(owner, writeHolds, readHolds) {
     lateinit var continuation: CancellableContinuation<Unit>
 
+    /** 0 while the granted holds (if any) are unclaimed; 1 once given back or kept. */
+    @Volatile
+    @JvmField
+    var settled: Int = 0
+
     override fun wake() {
-        continuation.resume(Unit) { _, _, _ -> giveBack() }
+        continuation.resume(Unit) { _, _, _ -> settle() }
     }
 
-    /** Releases the holds this node was granted but will never use. */
-    fun giveBack() {
+    /** Gives the granted holds back, unless that (or keepGrant) already happened. */
+    fun settle() {
+        if (SETTLED.compareAndSet(this, 0, 1)) giveBack()
+    }
+
+    /** Claims the granted holds for the coroutine; false if they were given back already. */
+    fun keepGrant(): Boolean = SETTLED.compareAndSet(this, 0, 1)
+
+    /**
+     * The cancellation handler of a lock request: withdraws the node if it still waits, else
+     * gives back the holds it was granted, before the cancelled coroutine can run again.
+     */
+    fun onCancelled() {
+        if (!engine.cancel(this)) settle()
+    }
+
+    private fun giveBack() {
         if (readHolds > 0) engine.releaseReads(readHolds)
         if (writeHolds > 0) engine.releaseWrite()
+    }
+
+    private companion object {
+        val SETTLED: AtomicIntegerFieldUpdater<CoroutineWaiter> =
+            AtomicIntegerFieldUpdater.newUpdater(CoroutineWaiter::class.java, "settled")
     }
 }

@@ -19,9 +19,10 @@ import kotlinx.coroutines.withContext
  * (w, r) holds, so await returns with the scope's holds restored.
  *
  * Cancellation: the handler withdraws the node from the condition queue (not signalled) or from
- * the lock queue (signalled, not yet granted); a granted node's holds are given back by the
- * resume's onCancellation. Then, in the coroutine, await re-acquires (w, r) non-cancellably and
- * rethrows, so the enclosing scope releases exactly what it took; if the node had been signalled,
+ * the lock queue (signalled, not yet granted); if the re-acquisition was granted at that instant
+ * the handler keeps the grant (CoroutineWaiter.keepGrant: exactly the holds the scope needs, and
+ * the resume's onCancellation then gives nothing back). Then, in the coroutine, await re-acquires
+ * (w, r) non-cancellably unless the grant was kept, and rethrows, so the enclosing scope releases exactly what it took; if the node had been signalled,
  * the signal is passed to the next waiter. All queue edits are under the engine's queue lock:
  * O(1), no scan.
  */
@@ -41,6 +42,7 @@ internal class EngineCondition(
         check(writeHolds > 0 || readHolds > 0) { "await() outside a read { } or write { } scope of its mutex" }
         val node = CoroutineWaiter(engine, job, writeHolds, readHolds)
         var signalled = true
+        var keptGrant = false
         try {
             suspendCancellableCoroutine<Unit> { cont ->
                 node.continuation = cont
@@ -51,14 +53,16 @@ internal class EngineCondition(
                 cont.invokeOnCancellation {
                     if (engine.conditionCancel(waiters, node)) {
                         signalled = false
-                    } else {
-                        engine.cancel(node)
+                    } else if (!engine.cancel(node)) {
+                        // Re-acquisition granted at this instant: those are exactly the holds
+                        // the scope needs back, so keep them (no second trip through the queue).
+                        keptGrant = node.keepGrant()
                     }
                 }
             }
         } catch (e: CancellationException) {
             if (signalled) engine.signal(waiters, 1)
-            withContext(NonCancellable) { mutex.acquire(job, writeHolds, readHolds) }
+            if (!keptGrant) withContext(NonCancellable) { mutex.acquire(job, writeHolds, readHolds) }
             mutex.restoreScopeReads(job, readHolds)
             throw e
         }

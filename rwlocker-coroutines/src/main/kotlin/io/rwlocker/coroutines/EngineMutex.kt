@@ -5,6 +5,10 @@ import io.rwlocker.RWLock
 import io.rwlocker.internal.LockEngine
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.jvm.internal.CoroutineStackFrame
+import kotlinx.coroutines.AbstractCoroutine
+import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.suspendCancellableCoroutine
 
@@ -228,9 +232,9 @@ internal class EngineMutex(
         suspendCancellableCoroutine<Unit> { cont ->
             node.continuation = cont
             if (engine.acquireOrEnqueue(node)) {
-                cont.resume(Unit) { _, _, _ -> node.giveBack() }
+                cont.resume(Unit) { _, _, _ -> node.settle() }
             } else {
-                cont.invokeOnCancellation { engine.cancel(node) }
+                cont.invokeOnCancellation { node.onCancelled() }
             }
         }
     }
@@ -246,15 +250,32 @@ private val SCOPE_COROUTINE: Class<*>? =
     }
 
 /**
- * The Job that owns scope holds: the coroutine itself, not the child Jobs in which
- * `coroutineScope`, `supervisorScope`, `withContext` and `withTimeout` run their block while the
- * coroutine waits for it (they are the same sequential coroutine). Concurrent children
- * (`launch`, `async`) are other owners. Falls back to [job] if kotlinx's scope class is absent.
+ * The Job that owns scope holds: the coroutine itself, not the Jobs in which `coroutineScope`,
+ * `supervisorScope`, `withContext` (whatever Job it installs: `NonCancellable`, `Job()`) and
+ * `withTimeout` run their block while the coroutine waits for it (they are the same sequential
+ * coroutine). Concurrent children (`launch`, `async`) are other owners.
+ *
+ * Those blocks run in a kotlinx `ScopeCoroutine`, whose caller frame (`CoroutineStackFrame.
+ * callerFrame`, the continuation of the suspended caller) carries the caller's own context: its
+ * Job is the owner one level up. The parent link is not used: `withContext(NonCancellable)` or
+ * `withContext(Job())` cut it (the block's parent is then that Job, shared by unrelated
+ * coroutines).
+ *
+ * Fail safe: where the owner cannot be told (kotlinx's scope class absent, a caller frame that
+ * cannot be followed, or a Job that is not a coroutine, such as `NonCancellable` installed as the
+ * context of a bare `startCoroutine`) the result is null: every scope is then its own owner (no
+ * recursion or upgrade detection, never a shared owner), which DESIGN.md 5.1 documents.
  */
+@OptIn(InternalCoroutinesApi::class)
 @PublishedApi
 internal fun scopeOwner(job: Job?): Job? {
     var current = job ?: return null
-    val scoped = SCOPE_COROUTINE ?: return current
-    while (scoped.isInstance(current)) current = current.parent ?: break
-    return current
+    val scoped = SCOPE_COROUTINE
+    if (scoped != null) {
+        while (scoped.isInstance(current)) {
+            val caller = (current as CoroutineStackFrame).callerFrame as? Continuation<*> ?: return null
+            current = caller.context[Job] ?: return null
+        }
+    }
+    return if (current is AbstractCoroutine<*>) current else null
 }
