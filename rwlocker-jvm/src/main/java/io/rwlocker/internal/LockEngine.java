@@ -114,7 +114,7 @@ public final class LockEngine extends LockEngineState {
     private final ReentrantLock queueLock = new ReentrantLock();
     private final WaitQueue readers = new WaitQueue();
     private final WaitQueue writers = new WaitQueue();
-    private final VisibleReaders visibleReaders = new VisibleReaders();
+    private final VisibleReaders visibleReaders = new VisibleReaders(this);
     private final boolean biasAllowed;
     private volatile long inhibitUntil;
     /** The current inhibit period (adaptive, see revokeBiasLocked); under the queue lock. */
@@ -242,6 +242,25 @@ public final class LockEngine extends LockEngineState {
     }
 
     // ------------------------------------------------------------------ biased (visible) reads
+
+    /**
+     * Drops the reader records of terminated threads (VisibleReaders.prune), if the queue lock is
+     * free at this instant; otherwise a later record creation or revocation does it.
+     */
+    void pruneReaders() {
+        if (queueLock.tryLock()) {
+            try {
+                visibleReaders.prune();
+            } finally {
+                queueLock.unlock();
+            }
+        }
+    }
+
+    /** The threads holding read and their hold counts: a monitoring snapshot. */
+    public java.util.Map<Thread, Integer> readHolders() {
+        return visibleReaders.holders();
+    }
 
     /** The current thread's read record of this lock (created and registered on first use). */
     public ReaderRecord record() {

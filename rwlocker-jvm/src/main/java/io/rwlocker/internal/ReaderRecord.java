@@ -2,13 +2,17 @@ package io.rwlocker.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 
 /*
  * Implementation notes
  *
  * One thread's read holds of one lock (blocking face only: coroutines move between threads and
  * count their holds in the engine's state word). Created on the thread's first read of the lock,
- * registered once in the lock's VisibleReaders list, kept for the thread's life.
+ * registered once in the lock's VisibleReaders registry, and dropped from it (pruned) once its
+ * thread has terminated holding nothing. The record names its thread only weakly (`threadRef`)
+ * and by id (`threadId`), and links to nothing: neither the lock nor a stale ThreadLocal entry of
+ * a live thread keeps a dead thread, or other threads' records, reachable through it.
  *
  * Fields owned by the thread (plain, only it writes them):
  *   holds    every read hold of this thread (ownership, getHoldCount). Only the outermost hold
@@ -27,8 +31,8 @@ import java.lang.invoke.VarHandle;
  *
  * Layout: the hot fields sit between two blocks of padding so that two reading threads never
  * share a cache line (the point of the biased path is that readers touch only their own line).
- * The fields other threads read (`thread`, by VisibleReaders.current() and pruning; `next`, by
- * revokers) sit after the trailing padding, so reading them does not touch the owner's hot line.
+ * The fields other threads read (`threadId`, by VisibleReaders.current(); `threadRef`, by
+ * pruning and introspection) sit after the trailing padding, so reading them does not touch the owner's hot line.
  * The JVM fills any gap in a superclass with subclass fields, so every padding class leaves no
  * gap (see `pad0i`), and the hot block is a multiple of 8 bytes; ReaderLayoutSpec asserts the
  * offsets on each JDK the suite runs on.
@@ -47,13 +51,34 @@ public final class ReaderRecord extends ReaderRecordFields {
     long pad16;
     long pad17;
 
-    /** The owning thread (for pruning records of terminated threads). */
-    final Thread thread;
-    /** Next record in the lock's registry; written before publication or by the pruner. */
-    ReaderRecord next;
+    /** The owning thread's id (unique for the JVM's life): the first-reader cache's check. */
+    final long threadId;
+    /** The owning thread, weakly: pruning and introspection; never keeps a dead thread alive. */
+    final WeakReference<Thread> threadRef;
 
+    @SuppressWarnings("deprecation") // Thread.getId(): threadId() is JDK 19+, this is --release 17
     ReaderRecord(Thread thread) {
-        this.thread = thread;
+        this.threadId = thread.getId();
+        this.threadRef = new WeakReference<>(thread);
+    }
+
+    /** The owning thread, or null once it has been collected. */
+    public Thread thread() {
+        return threadRef.get();
+    }
+
+    /**
+     * Whether the owning thread has terminated (or been collected) while this record holds nothing:
+     * the record can then never be used again and may be dropped from the registry.
+     */
+    boolean isAbandoned() {
+        Thread t = threadRef.get();
+        // isAlive() == false synchronizes with the thread's last action (JLS 17.4.4), so its
+        // plain owner-only fields read after it are final values.
+        if (t != null && t.isAlive()) {
+            return false;
+        }
+        return holds == 0 && central == 0 && visible == VISIBLE_NONE;
     }
 
     /** Every read hold of the owning thread. */

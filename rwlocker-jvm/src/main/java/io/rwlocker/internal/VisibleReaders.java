@@ -2,70 +2,147 @@ package io.rwlocker.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /*
  * Implementation notes
  *
  * The per-thread ReaderRecords of one lock: a ThreadLocal to find the current thread's record,
- * and a registry (a push-only singly linked list, head CAS'd) so a revoking writer can find
- * every record. This is what lets readers scale: with the engine's BIAS bit set, a reader
- * publishes its hold in its own record (its own cache line) instead of CASing the shared state
- * word, and a writer pays instead (LockEngine.revokeBiasLocked, which calls migrate()).
+ * and a registry (a push-only singly linked list of RecordLink nodes, head CAS'd) so a revoking
+ * writer and introspection can find every record. This is what lets readers scale: with the
+ * engine's BIAS bit set, a reader publishes its hold in its own record (its own cache line)
+ * instead of CASing the shared state word, and a writer pays instead (LockEngine.revokeBiasLocked,
+ * which calls migrate()).
  *
  * Lookup: `current()` first checks `first`, the record of the first thread that read this lock
- * (set when a record is created while `first` is empty; emptied only by a migration that finds
- * its thread terminated), and uses the ThreadLocal only for other threads. The common case of
- * one dominant reading thread then costs a field read and a Thread.currentThread() compare
- * instead of a ThreadLocal hash lookup on lock and on unlock (the JDK's ReentrantReadWriteLock
- * keeps a `firstReader` for the same reason). `first` changes only while it is empty, so
- * reading it does not contend. A plain field: a stale value only sends a thread to the
- * ThreadLocal, and a record found through it is the caller's own (its `thread` is final and
- * compared with the caller).
+ * (set when a record is created while `first` is empty; emptied when pruning finds its thread
+ * terminated), and uses the ThreadLocal only for other threads. The common case of one dominant
+ * reading thread then costs a field read and a thread-id compare instead of a ThreadLocal hash
+ * lookup on lock and on unlock (the JDK's ReentrantReadWriteLock keeps a `firstReader` for the
+ * same reason). A plain field: a stale value only sends a thread to the ThreadLocal, and a record
+ * found through it is the caller's own (its `threadId` is final, unique, and compared with the
+ * caller's).
+ *
+ * Bounded by the live readers, not by every thread that ever read (thread-per-task servers and
+ * virtual threads create millions): a record is dropped from the registry (pruned) once its
+ * thread has terminated holding nothing. Pruning runs under the engine's queue lock (one pruner
+ * at a time, never concurrently with a migration): on every revocation, from introspection, and
+ * from the creation of a record whenever the registry has grown past twice its size after the
+ * last prune (at least PRUNE_MIN): so the registry holds at most about twice the records of live
+ * threads plus PRUNE_MIN, and the pruning work is amortized O(1) per record created. Records hold
+ * their thread weakly and link to nothing (the registry's RecordLink nodes do the linking), so a
+ * stale ThreadLocal entry of a live thread (the lock itself unreachable) keeps one small record,
+ * not a chain, and the lock never keeps a dead thread reachable.
  *
  * Registry invariants: a record is pushed once, by its thread, on first use, before the thread
- * can publish a hold in it; records are unlinked only by prune() during a migration (under the
- * engine's queue lock, so by one thread at a time), and only when their thread has terminated
- * and they hold nothing; the head is never unlinked (pushers CAS only the head), so pruning
- * never races with pushing.
+ * can publish a hold in it; links are unlinked only by prune() under the queue lock, and only
+ * when their record is abandoned (ReaderRecord.isAbandoned: thread terminated, nothing held);
+ * the head link is never unlinked (pushers CAS only the head), so pruning never races with
+ * pushing, and an unlinked link keeps its `next`, so a concurrent scan walks on correctly.
  */
 
 /** The reader records of one lock. Internal API. */
 final class VisibleReaders extends ThreadLocal<ReaderRecord> {
+    /** The registry size under which creation does not prune. */
+    static final int PRUNE_MIN = 64;
+
     private static final VarHandle HEAD;
+    private static final VarHandle REGISTERED;
 
     static {
         try {
-            HEAD = MethodHandles.lookup().findVarHandle(VisibleReaders.class, "head", ReaderRecord.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            HEAD = lookup.findVarHandle(VisibleReaders.class, "head", RecordLink.class);
+            REGISTERED = lookup.findVarHandle(VisibleReaders.class, "registered", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private volatile ReaderRecord head;
+    /** One registry entry. */
+    static final class RecordLink {
+        final ReaderRecord record;
+        volatile RecordLink next;
+
+        RecordLink(ReaderRecord record, RecordLink next) {
+            this.record = record;
+            this.next = next;
+        }
+    }
+
+    private final LockEngine engine;
+    private volatile RecordLink head;
+    /** Links in the registry (pushes minus prunes). */
+    private volatile int registered;
+    /** Creation prunes when `registered` exceeds this; set by each prune. Plain: a hint. */
+    private int pruneAt = PRUNE_MIN;
     /** The first reading thread's record (see the notes); plain. */
     private ReaderRecord first;
+
+    VisibleReaders(LockEngine engine) {
+        this.engine = engine;
+    }
 
     /** The current thread's record, created and registered on first use. */
     ReaderRecord current() {
         ReaderRecord r = first;
-        if (r != null && r.thread == Thread.currentThread()) {
+        if (r != null && r.threadId == currentThreadId()) {
             return r;
         }
         return get();
     }
 
+    @SuppressWarnings("deprecation") // Thread.getId(): threadId() is JDK 19+, this is --release 17
+    private static long currentThreadId() {
+        return Thread.currentThread().getId();
+    }
+
     @Override
     protected ReaderRecord initialValue() {
         ReaderRecord record = new ReaderRecord(Thread.currentThread());
-        ReaderRecord oldHead;
+        RecordLink link = new RecordLink(record, null);
+        RecordLink oldHead;
         do {
             oldHead = head;
-            record.next = oldHead;
-        } while (!HEAD.compareAndSet(this, oldHead, record));
+            link.next = oldHead;
+        } while (!HEAD.compareAndSet(this, oldHead, link));
+        int size = (int) REGISTERED.getAndAdd(this, 1) + 1;
         if (first == null) {
             first = record; // the first reading thread (or the first since the cached one died)
         }
+        if (size > pruneAt) {
+            engine.pruneReaders(); // amortized: the registry has doubled since the last prune
+        }
         return record;
+    }
+
+    /**
+     * Drops the records of terminated threads that hold nothing, and empties the first-reader
+     * cache if its thread is gone. Under the engine's queue lock.
+     */
+    void prune() {
+        ReaderRecord cached = first;
+        if (cached != null && cached.isAbandoned()) {
+            first = null; // do not keep a dead thread's record as the cache
+        }
+        RecordLink previous = head;
+        if (previous == null) {
+            return;
+        }
+        int live = 1;
+        int removed = 0;
+        for (RecordLink link = previous.next; link != null; link = link.next) {
+            if (link.record.isAbandoned()) {
+                previous.next = link.next; // never the head: pushers own it
+                removed++;
+            } else {
+                previous = link;
+                live++;
+            }
+        }
+        REGISTERED.getAndAdd(this, -removed);
+        pruneAt = Math.max(PRUNE_MIN, 2 * live);
     }
 
     /**
@@ -73,34 +150,25 @@ final class VisibleReaders extends ThreadLocal<ReaderRecord> {
      * after BIAS was cleared (so no new visible hold can appear except ones that will see the
      * cleared bit and retract). For each record holding visibly, {@code addCentral} adds one
      * central hold first, then the record is marked migrated; if the reader left in between
-     * (the CAS fails), {@code removeCentral} takes that hold back.
+     * (the CAS fails), {@code removeCentral} takes that hold back. Prunes as it goes.
      */
     void migrate(LockEngine engine) {
-        ReaderRecord previous = null;
-        for (ReaderRecord r = head; r != null; r = r.next) {
+        for (RecordLink link = head; link != null; link = link.next) {
+            ReaderRecord r = link.record;
             if (r.visible == ReaderRecord.VISIBLE_HELD) {
                 engine.addCentralRaw(1);
                 if (!ReaderRecord.VISIBLE.compareAndSet(r, ReaderRecord.VISIBLE_HELD, ReaderRecord.VISIBLE_MIGRATED)) {
                     engine.addCentralRaw(-1);
                 }
-            } else if (r.visible == ReaderRecord.VISIBLE_NONE && r.holds == 0
-                    && (previous != null || r == first)
-                    && r.thread.getState() == Thread.State.TERMINATED) {
-                if (r == first) {
-                    first = null; // do not keep a dead thread reachable through the cache
-                }
-                if (previous != null) {
-                    previous.next = r.next; // prune: a dead thread's empty record
-                    continue;
-                }
             }
-            previous = r;
         }
+        prune();
     }
 
     /** Whether any thread holds a read of this lock (a snapshot; allocation-free). */
     boolean anyHolds() {
-        for (ReaderRecord r = head; r != null; r = r.next) {
+        for (RecordLink link = head; link != null; link = link.next) {
+            ReaderRecord r = link.record;
             if (r.holds > 0 || r.visible != ReaderRecord.VISIBLE_NONE) {
                 return true;
             }
@@ -118,7 +186,8 @@ final class VisibleReaders extends ThreadLocal<ReaderRecord> {
     long[] tally() {
         long holds = 0;
         long central = 0;
-        for (ReaderRecord r = head; r != null; r = r.next) {
+        for (RecordLink link = head; link != null; link = link.next) {
+            ReaderRecord r = link.record;
             int visible = r.visible;
             int shared = r.central + (visible == ReaderRecord.VISIBLE_MIGRATED ? 1 : 0);
             if (shared > 0 || visible == ReaderRecord.VISIBLE_HELD) {
@@ -127,5 +196,26 @@ final class VisibleReaders extends ThreadLocal<ReaderRecord> {
             central += shared;
         }
         return new long[] {holds, central};
+    }
+
+    /** The threads holding read, with their hold counts (a monitoring snapshot). */
+    Map<Thread, Integer> holders() {
+        Map<Thread, Integer> result = new LinkedHashMap<>();
+        for (RecordLink link = head; link != null; link = link.next) {
+            ReaderRecord r = link.record;
+            int visible = r.visible;
+            if (r.central > 0 || visible != ReaderRecord.VISIBLE_NONE) {
+                Thread t = r.thread();
+                if (t != null) {
+                    result.put(t, Math.max(r.holds, 1));
+                }
+            }
+        }
+        return result;
+    }
+
+    /** Links in the registry (a snapshot, for tests and monitoring). */
+    int registered() {
+        return registered;
     }
 }
