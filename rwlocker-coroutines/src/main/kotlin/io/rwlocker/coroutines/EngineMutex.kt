@@ -7,9 +7,8 @@ import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.jvm.internal.CoroutineStackFrame
-import kotlinx.coroutines.AbstractCoroutine
-import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.suspendCancellableCoroutine
 
 /*
@@ -261,12 +260,14 @@ private val SCOPE_COROUTINE: Class<*>? =
  * `withContext(Job())` cut it (the block's parent is then that Job, shared by unrelated
  * coroutines).
  *
- * Fail safe: where the owner cannot be told (kotlinx's scope class absent, a caller frame that
- * cannot be followed, or a Job that is not a coroutine, such as `NonCancellable` installed as the
- * context of a bare `startCoroutine`) the result is null: every scope is then its own owner (no
- * recursion or upgrade detection, never a shared owner), which DESIGN.md 5.1 documents.
+ * A Job that is not a coroutine but sits in a coroutine's context (a bare `startCoroutine` with a
+ * `Job()` of its own, as Lincheck runs its operations) is that coroutine's owner, as before.
+ *
+ * Fail safe: where the owner cannot be told (a caller frame that cannot be followed, or the
+ * global `NonCancellable` as the context Job of a bare `startCoroutine`: it is shared by every
+ * such coroutine) the result is null: every scope is then its own owner (no recursion or upgrade
+ * detection, never an owner shared with another coroutine); the README documents it.
  */
-@OptIn(InternalCoroutinesApi::class)
 @PublishedApi
 internal fun scopeOwner(job: Job?): Job? {
     var current = job ?: return null
@@ -277,5 +278,5 @@ internal fun scopeOwner(job: Job?): Job? {
             current = caller.context[Job] ?: return null
         }
     }
-    return if (current is AbstractCoroutine<*>) current else null
+    return if (current === NonCancellable) null else current
 }
