@@ -191,6 +191,11 @@ public final class Guarded<T> {
      * the write lock, and returns the new value. If the updater throws, the value stays as it
      * was. The result may be {@code null}.
      *
+     * <p>The returned reference <em>is</em> the guarded value, no longer protected once this
+     * method returns: use it freely only if it is immutable (the copy-on-write style below). For a
+     * mutable value, compute what you need inside the updater, or read it again with
+     * {@link #read(Function)}.
+     *
      * <pre>{@code
      * Guarded<List<String>> frozen = Guarded.of(List.of());
      * frozen.update(old -> Stream.concat(old.stream(), Stream.of("ada")).toList());  // copy-on-write
