@@ -100,7 +100,8 @@ public class GuardedMutex<T> internal constructor(
     /**
      * Replaces the value with [transform]'s result, computed from the current value in a write
      * scope, and returns the new value. If [transform] throws or is cancelled, the value stays as
-     * it was. Cancellable while waiting (then nothing changes).
+     * it was. Cancellable while waiting (then nothing changes). The returned reference *is* the
+     * guarded value, unprotected once this returns: use it freely only if it is immutable.
      */
     public suspend fun update(transform: suspend (T) -> T): T = mutex.write {
         val next = transform(cell.value)
