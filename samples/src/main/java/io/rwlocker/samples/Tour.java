@@ -26,6 +26,14 @@ public final class Tour {
         Telemetry.run();
         section("7. One lock for threads and coroutines (ThreadsAndCoroutines)");
         ThreadsAndCoroutines.run();
+        section("8. Guarded value: a dict behind a mutex, readers get copies (GuardedDict)");
+        GuardedDict.run();
+        section("9. Guarded value: concurrent readers and a waiting writer (GuardedList)");
+        GuardedList.run();
+        section("10. Coroutines: the guarded dict with GuardedMutex (GuardedDictCoroutines)");
+        GuardedDictCoroutines.run();
+        section("11. One guarded list for coroutines and a thread: asGuardedMutex() (GuardedListCoroutines)");
+        GuardedListCoroutines.run();
         System.out.println();
         System.out.println("Tour done.");
     }

@@ -37,7 +37,7 @@ public final class Report {
 
     /** Our benchmark classes' simple names (for the "other classes" section). */
     static final Set<String> KNOWN_CLASSES = Set.of("UncontendedBench", "ReadMostlyBench", "SeedScenarioBench",
-            "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineSeedScenarioBench");
+            "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineSeedScenarioBench", "GuardedBench");
 
     /** The condition-broadcast benchmark (written elsewhere): reported when its results are present. */
     static final String CONDITION_BROADCAST = "ConditionBroadcastBench";
@@ -149,6 +149,7 @@ public final class Report {
         renderUncontended();
         renderReadMostly();
         renderCoroutines();
+        renderGuarded();
         renderSeed("SeedScenarioBench", "Seed scenarios, threads (`Thread.sleep(1)` inside the lock)",
                 "reentrantLock", "ReentrantLock (baseline)", pngName);
         renderSeed("CoroutineSeedScenarioBench", "Seed scenarios, coroutines (`delay(1)` inside the mutex)",
@@ -285,6 +286,14 @@ public final class Report {
                         find("ReadMostlyBench", "rrwlTwoThreads", "writePercent", mix), 0.7);
             }
         }
+        for (String p : policiesOf("GuardedBench", "oursGuardedRead")) {
+            timeRatio("Guarded read <= 1.1x the same work on a bare RWLock", p,
+                    find("GuardedBench", "oursGuardedRead", "policy", p), find("GuardedBench", "bareRead", "policy", p), 1.1);
+            timeRatio("Guarded write <= 1.1x the same work on a bare RWLock", p,
+                    find("GuardedBench", "oursGuardedWrite", "policy", p), find("GuardedBench", "bareWrite", "policy", p), 1.1);
+            zeroAllocation("0 B/op, Guarded read", p, find("GuardedBench", "oursGuardedRead", "policy", p));
+            zeroAllocation("0 B/op, Guarded write", p, find("GuardedBench", "oursGuardedWrite", "policy", p));
+        }
         for (String p : policiesOf("CoroutineUncontendedBench", "oursRead")) {
             timeRatio("Coroutines uncontended read { } <= 1.0x Mutex.withLock", p,
                     find("CoroutineUncontendedBench", "oursRead", "policy", p),
@@ -412,6 +421,24 @@ public final class Report {
         comparison("2 threads", "ReadMostlyBench", List.of(new Column("oursTwoThreads", "ours")),
                 List.of(new Column("rrwlTwoThreads", "RRWL"), new Column("stampedTwoThreads", "StampedLock"),
                         new Column("oursOneThread", "ours, 1 thread")));
+    }
+
+    private void renderGuarded() {
+        if (!hasClass("GuardedBench")) {
+            return;
+        }
+        line("## Guarded values over a bare lock, uncontended (`GuardedBench`)");
+        line();
+        line("One thread. `Guarded.read`/`write`/`update` with a non-capturing lambda, against the same");
+        line("work done by hand (`lock(); try { ... } finally { unlock(); }`) on a bare `RWLock` of the");
+        line("same policy: the ratio is what the guard itself costs.");
+        line();
+        comparison("read", "GuardedBench", List.of(new Column("oursGuardedRead", "guarded.read")),
+                List.of(new Column("bareRead", "bare read lock")));
+        comparison("write", "GuardedBench", List.of(new Column("oursGuardedWrite", "guarded.write")),
+                List.of(new Column("bareWrite", "bare write lock")));
+        comparison("update", "GuardedBench", List.of(new Column("oursGuardedUpdate", "guarded.update")),
+                List.of(new Column("bareUpdate", "bare write lock")));
     }
 
     private void renderCoroutines() {
