@@ -26,6 +26,10 @@ public final class Tour {
         Telemetry.run();
         section("7. One lock for threads and coroutines (ThreadsAndCoroutines)");
         ThreadsAndCoroutines.run();
+        section("8. Priority dispatcher: the strictflow quick start done right (LiveConfig)");
+        LiveConfig.run();
+        section("9. Priority dispatcher from Java threads, with CompletableFuture (LiveConfigFromJava)");
+        LiveConfigFromJava.run();
         System.out.println();
         System.out.println("Tour done.");
     }
