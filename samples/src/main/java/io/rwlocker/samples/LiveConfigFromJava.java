@@ -70,11 +70,11 @@ public final class LiveConfigFromJava {
         for (CompletableFuture<String> read : later) {
             check(read.get().equals("V1 deploying"), "a read submitted after the update saw " + read.get());
         }
-        check(last.isDone() && last.get().equals("V1 deploying"), "close() did not run the queued read");
+        check(last.isDone() && last.get().equals("V1 deploying"), "close() returned before the last read finished");
         check(refused.isCompletedExceptionally(), "a closed dispatcher accepted a task");
         int start = log.indexOf("[P1] writing V1 ...");
         check(log.get(start + 1).equals("[P1] V1 written"), "something ran beside the write: " + log);
-        System.out.println("  every read after the update saw V1 deploying; close() ran the queued read");
+        System.out.println("  every read after the update saw V1 deploying; close() waited for the last read");
     }
 
     private static String read(Config config, String reader, List<String> log) {
