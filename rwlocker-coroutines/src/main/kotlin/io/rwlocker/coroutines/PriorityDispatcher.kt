@@ -64,7 +64,7 @@ import kotlinx.coroutines.withContext
  * | writes first | every queued write runs before any read that has not started yet |
  * | reads | run concurrently, at most [readParallelism] at once, whenever no write is queued or running |
  * | starvation guard | after [maxConsecutiveWrites] writes in a row while reads wait, the reads waiting at that moment run (at most [readParallelism] at once) before the next write |
- * | reads among themselves | start in submission order |
+ * | reads among themselves | are admitted in submission order |
  *
  * A read already running is never interrupted by a write: the write waits for it. The order is
  * fixed when a task is submitted (when [submitWrite]/[submitRead]/[writeAsync]/[readAsync] return,
