@@ -85,12 +85,15 @@ put elapsed_build "$(( $(now) - start_build )) s$([[ $build == 1 ]] || echo ' (s
 
 # Invocation 1, with -prof gc: the allocation-sensitive benchmarks (uncontended, read-mostly,
 # coroutine uncontended, Guarded). Invocation 2: contended coroutines, the seed scenarios and, when the jar
-# has it, ConditionBroadcastBench (SingleShotTime benchmarks take -wi/-i as shot counts).
+# has them, ConditionBroadcastBench and PriorityDispatcherBench (SingleShotTime benchmarks take -wi/-i
+# as shot counts).
 gc_regex='\.(UncontendedBench|ReadMostlyBench|CoroutineUncontendedBench|GuardedBench)\.'
-rest_regex='\.(CoroutineContendedBench|SeedScenarioBench|CoroutineSeedScenarioBench)\.'
-if "$java_cmd" -jar "$jar" -l | grep -q '\.ConditionBroadcastBench\.'; then
-  rest_regex='\.(CoroutineContendedBench|SeedScenarioBench|CoroutineSeedScenarioBench|ConditionBroadcastBench)\.'
-fi
+rest_classes='CoroutineContendedBench|SeedScenarioBench|CoroutineSeedScenarioBench'
+listed=$("$java_cmd" -jar "$jar" -l)
+for extra in ConditionBroadcastBench PriorityDispatcherBench; do
+  if grep -q "\.$extra\." <<< "$listed"; then rest_classes+="|$extra"; fi
+done
+rest_regex="\.($rest_classes)\."
 rm -f "$target/results-gc.json" "$target/results.json"
 jmh1=("$java_cmd" -jar "$jar" "${jmh_opts[@]}" "${common_opts[@]}" -prof gc -rff "$target/results-gc.json" "$gc_regex")
 jmh2=("$java_cmd" -jar "$jar" "${jmh_opts[@]}" "${common_opts[@]}" -rff "$target/results.json" "$rest_regex")

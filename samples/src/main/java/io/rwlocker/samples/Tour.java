@@ -12,34 +12,40 @@ public final class Tour {
     }
 
     public static void main(String[] args) throws Exception {
-        section("1. Read-heavy cache: RWLock policies vs an exclusive lock (ReadHeavyCache)");
+        section("Read-heavy cache: RWLock policies vs an exclusive lock (ReadHeavyCache)");
         ReadHeavyCache.run();
-        section("2. Atomic downgrade: publish what you wrote, no writer in between (ConfigDowngrade)");
+        section("Atomic downgrade: publish what you wrote, no writer in between (ConfigDowngrade)");
         ConfigDowngrade.run();
-        section("3. Job queue: wake exactly n workers with signal(n) (JobQueue)");
+        section("Job queue: wake exactly n workers with signal(n) (JobQueue)");
         JobQueue.run();
-        section("4. Cache refresh: wait for a condition under the READ lock (CacheRefresh)");
+        section("Cache refresh: wait for a condition under the READ lock (CacheRefresh)");
         CacheRefresh.run();
-        section("5. Coroutines: token refresh with a double-checked write { } (TokenRefresh)");
+        section("Coroutines: token refresh with a double-checked write { } (TokenRefresh)");
         TokenRefresh.run();
-        section("6. Coroutines: phase-fair telemetry, nobody starves (Telemetry)");
+        section("Coroutines: phase-fair telemetry, nobody starves (Telemetry)");
         Telemetry.run();
-        section("7. One lock for threads and coroutines (ThreadsAndCoroutines)");
+        section("One lock for threads and coroutines (ThreadsAndCoroutines)");
         ThreadsAndCoroutines.run();
-        section("8. Guarded value: a dict behind a mutex, readers get copies (GuardedDict)");
+        section("Guarded value: a dict behind a mutex, readers get copies (GuardedDict)");
         GuardedDict.run();
-        section("9. Guarded value: concurrent readers and a waiting writer (GuardedList)");
+        section("Guarded value: concurrent readers and a waiting writer (GuardedList)");
         GuardedList.run();
-        section("10. Coroutines: the guarded dict with GuardedMutex (GuardedDictCoroutines)");
+        section("Coroutines: the guarded dict with GuardedMutex (GuardedDictCoroutines)");
         GuardedDictCoroutines.run();
-        section("11. One guarded list for coroutines and a thread: asGuardedMutex() (GuardedListCoroutines)");
+        section("One guarded list for coroutines and a thread: asGuardedMutex() (GuardedListCoroutines)");
         GuardedListCoroutines.run();
+        section("Priority dispatcher: the strictflow quick start done right (LiveConfig)");
+        LiveConfig.run();
+        section("Priority dispatcher from Java threads, with CompletableFuture (LiveConfigFromJava)");
+        LiveConfigFromJava.run();
         System.out.println();
         System.out.println("Tour done.");
     }
 
+    private static int sections;
+
     private static void section(String title) {
         System.out.println();
-        System.out.println(title);
+        System.out.println(++sections + ". " + title);
     }
 }

@@ -37,7 +37,11 @@ public final class Report {
 
     /** Our benchmark classes' simple names (for the "other classes" section). */
     static final Set<String> KNOWN_CLASSES = Set.of("UncontendedBench", "ReadMostlyBench", "SeedScenarioBench",
-            "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineSeedScenarioBench", "GuardedBench");
+            "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineSeedScenarioBench", "GuardedBench",
+            "PriorityDispatcherBench");
+
+    /** The priority dispatcher's ideal time for 1,000 reads of 1 ms, 64 at a time: 16 rounds (ms). */
+    static final double PRIORITY_IDEAL_MILLIS = 16.0;
 
     /** The condition-broadcast benchmark (written elsewhere): reported when its results are present. */
     static final String CONDITION_BROADCAST = "ConditionBroadcastBench";
@@ -154,6 +158,7 @@ public final class Report {
                 "reentrantLock", "ReentrantLock (baseline)", pngName);
         renderSeed("CoroutineSeedScenarioBench", "Seed scenarios, coroutines (`delay(1)` inside the mutex)",
                 "mutex", "kotlinx Mutex (baseline)", null);
+        renderPriorityDispatcher();
         renderIdealFormula();
         renderLimits();
         renderOtherClasses();
@@ -316,7 +321,29 @@ public final class Report {
         }
         seedTargets("SeedScenarioBench", "threads", "reentrantLock");
         seedTargets("CoroutineSeedScenarioBench", "coroutines", "mutex");
+        priorityTargets();
         line();
+    }
+
+    private void priorityTargets() {
+        String bench = "PriorityDispatcherBench";
+        timeRatio("PriorityDispatcher per-task overhead <= 2x", "submitWrite { } vs launch { Mutex.withLock { } }",
+                find(bench, "oursSubmitWrite"), find(bench, "mutexWithLock"), 2.0);
+        timeRatio("PriorityDispatcher per-task overhead <= 2x", "submitRead { } vs launch { Semaphore(64).withPermit { } }",
+                find(bench, "oursSubmitRead"), find(bench, "semaphoreWithPermit"), 2.0);
+        timeRatio("PriorityDispatcher per-task overhead <= 2x", "launch { write { } } vs launch { Mutex.withLock { } }",
+                find(bench, "oursWriteCalls"), find(bench, "mutexWithLock"), 2.0);
+        timeRatio("PriorityDispatcher per-task overhead <= 2x", "launch { read { } } vs launch { Semaphore(64).withPermit { } }",
+                find(bench, "oursReadCalls"), find(bench, "semaphoreWithPermit"), 2.0);
+        String target = "PriorityDispatcher 1,000 reads of delay(1), readParallelism 64: <= 1.3x ideal 16 ms";
+        Result reads = find(bench, "oursDelayReads");
+        if (reads == null) {
+            targetRow(target, "oursDelayReads", "-", "<= 1.30x", "NOT MEASURED");
+        } else {
+            double ratio = reads.nanosPerOp() / (PRIORITY_IDEAL_MILLIS * 1e6);
+            targetRow(target, "oursDelayReads", String.format(Locale.ROOT, "%.1f ms = %.2fx", reads.nanosPerOp() / 1e6, ratio),
+                    "<= 1.30x", status(ratio <= 1.3));
+        }
     }
 
     private void seedTargets(String benchClass, String kind, String baselineMethod) {
@@ -469,6 +496,30 @@ public final class Report {
                         List.of(new Column("mutexWithLock" + n, "Mutex.withLock")));
             }
         }
+    }
+
+    private void renderPriorityDispatcher() {
+        String bench = "PriorityDispatcherBench";
+        if (!hasClass(bench)) {
+            return;
+        }
+        line("## Priority dispatcher (`" + bench + "`)");
+        line();
+        line("1,000 tasks per invocation on `Dispatchers.Default`, started together, awaited together; score");
+        line("per task. Every task is a coroutine in every case; `write { }`/`read { }` calls add a caller");
+        line("coroutine per call. The read bound and the semaphore's permits are 64.");
+        line();
+        comparison("Empty write tasks", bench, List.of(new Column("oursSubmitWrite", "ours submitWrite { }"),
+                new Column("oursWriteCalls", "ours launch { write { } }")),
+                List.of(new Column("mutexWithLock", "launch { Mutex.withLock { } }")));
+        comparison("Empty read tasks", bench, List.of(new Column("oursSubmitRead", "ours submitRead { }"),
+                new Column("oursReadCalls", "ours launch { read { } }")),
+                List.of(new Column("semaphoreWithPermit", "launch { Semaphore(64).withPermit { } }")));
+        line(String.format(Locale.ROOT, "1,000 reads of `delay(1)`, 64 at a time: the ideal schedule is 16 rounds of 1 ms ="
+                + " %.0f ms (the seed's single thread needs 1,000 ms); the target compares ours with it.", PRIORITY_IDEAL_MILLIS));
+        line();
+        comparison("1,000 reads of `delay(1)`, 64 at a time", bench, List.of(new Column("oursDelayReads", "ours submitRead { delay(1) }")),
+                List.of(new Column("semaphoreDelayReads", "launch { Semaphore(64).withPermit { delay(1) } }")));
     }
 
     /**

@@ -1,0 +1,282 @@
+package io.rwlocker.coroutines
+
+import io.rwlocker.coroutines.PriorityTicket.Companion.CANCELLED
+import io.rwlocker.coroutines.PriorityTicket.Companion.DONE
+import io.rwlocker.coroutines.PriorityTicket.Companion.GRANTED
+import io.rwlocker.coroutines.PriorityTicket.Companion.QUEUED
+import java.util.concurrent.locks.ReentrantLock
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.suspendCancellableCoroutine
+
+/*
+ * Implementation notes
+ *
+ * Who may start, for a PriorityDispatcher: a ReadWriteMutex-style admission (many reads or one
+ * write, writes first) plus a bound on concurrent reads and a starvation guard. Tasks are
+ * coroutines of the dispatcher's scope; a task suspends (awaitGrant) until its ticket is granted.
+ *
+ * State (all under `lock`, a ReentrantLock held only for O(1) queue edits and one admission pass:
+ * never while a task runs, never while resuming one; no `synchronized`, so virtual threads that
+ * submit do not pin):
+ *   writes, reads        FIFO queues of QUEUED tickets, in acceptance (submission) order
+ *   writeRunning         a write is admitted and not yet released
+ *   runningReads         reads admitted and not yet released
+ *   consecutiveWrites    writes admitted in a row while some read waited (saturating)
+ *   phaseEnd             reads with sequence <= phaseEnd form the starvation guard's read phase:
+ *                        they start before any further write
+ *   accepting, granting  stop() clears the first (close) or both (cancel)
+ *   pending              tickets accepted whose task has not completed yet (close() waits for 0)
+ *
+ * Admission (admitLocked, run after every accept, release and cancellation; eager hand-off):
+ *   1. while a write runs: nobody;
+ *   2. the head read, while fewer than readParallelism reads run, if no write is queued or the
+ *      read belongs to the guard's phase;
+ *   3. else, if a write is queued and nothing runs: the head write; unless reads wait and
+ *      consecutiveWrites >= maxConsecutiveWrites: then every read waiting now becomes the phase
+ *      (consecutiveWrites = 0) and step 2 admits them.
+ * So writes run alone, one at a time, in submission order; a queued write runs before any read
+ * not yet admitted (outside a guard phase); and a read waits for at most maxConsecutiveWrites
+ * writes that start after it was queued.
+ *
+ * Invariants (whenever the lock is free):
+ *   writeRunning implies runningReads == 0;  0 <= runningReads <= readParallelism;
+ *   a ticket is in a queue iff it is QUEUED; while granting, no queued ticket is admissible;
+ *   pending >= queued + running tickets.
+ *
+ * Grant vs cancel: a grant (under the lock) marks the ticket GRANTED and takes the task's
+ * continuation, if it had suspended; the task is resumed after the lock is released. A task
+ * that gives up calls release(): a QUEUED ticket is unlinked (and admission re-runs, since it
+ * may have blocked others), a GRANTED one gives its slot back. The clean-up paths (the
+ * suspension's cancellation handler, the resume's onCancellation, the task's finally, its Job's
+ * completion handler) may all call release for one ticket; the first one acts, the state makes
+ * the rest no-ops. A slot is never leaked and never given back twice.
+ *
+ * Linearization points: acceptance (the ticket is linked, or ISE if stopped) fixes submission
+ * order; the grant under the lock is the start of the task; release under the lock its end.
+ *
+ * Why not LockEngine: the order must be fixed when a task is submitted, on the submitting thread,
+ * before its coroutine runs (the engine orders acquirers when they arrive); the engine's policies
+ * admit every waiting reader at once and have no consecutive-write counter (adding one would put
+ * dispatcher-only state on every lock's hot path); and tasks are anonymous one-shot holders, so
+ * the engine's per-owner holds, reentrancy and biased reads do not apply. The protocol is the
+ * engine's: waiter nodes with O(1) unlink, grant under the lock, wake after it, grant-vs-cancel.
+ */
+
+/** The admission state of one [PriorityDispatcher]. */
+internal class PriorityAdmission(
+    private val readParallelism: Int,
+    private val maxConsecutiveWrites: Int,
+) {
+    private val lock = ReentrantLock()
+    private val writes = TicketQueue()
+    private val reads = TicketQueue()
+    private var writeRunning = false
+    private var runningReads = 0
+    private var consecutiveWrites = 0
+    private var phaseEnd = -1L
+    private var nextSequence = 0L
+    private var granting = true
+    private var pending = 0
+
+    /** Why submissions are refused, or null while accepting. */
+    @Volatile
+    private var stopReason: String? = null
+
+    /** Completed when no task is accepted any more and every accepted task has completed. */
+    val drained: CompletableDeferred<Unit> = CompletableDeferred()
+
+    /** Whether new tasks are refused. */
+    val isStopped: Boolean get() = stopReason != null
+
+    /**
+     * Links [ticket] at the tail of its queue (this fixes its submission order) and admits it if
+     * it may start now. Throws [IllegalStateException] after [stop], with nothing changed.
+     */
+    fun accept(ticket: PriorityTicket) {
+        val granted: PriorityTicket?
+        lock.lock()
+        try {
+            stopReason?.let { throw IllegalStateException("PriorityDispatcher $it: it accepts no new tasks") }
+            pending++
+            ticket.state = QUEUED
+            if (ticket.isWrite) {
+                writes.append(ticket)
+            } else {
+                ticket.sequence = nextSequence++
+                reads.append(ticket)
+            }
+            granted = admitLocked()
+        } finally {
+            lock.unlock()
+        }
+        wake(granted)
+    }
+
+    /** Returns once [ticket] is granted; cancellable (then the ticket is unlinked at once). */
+    suspend fun awaitGrant(ticket: PriorityTicket) {
+        if (ticket.state == GRANTED) return
+        awaitGrantSlow(ticket)
+    }
+
+    private suspend fun awaitGrantSlow(ticket: PriorityTicket) = suspendCancellableCoroutine { cont ->
+        // Installed first: if the task is cancelled already, this unlinks the ticket right here.
+        cont.invokeOnCancellation { release(ticket) }
+        var granted = false
+        lock.lock()
+        try {
+            when (ticket.state) {
+                QUEUED -> ticket.continuation = cont
+                GRANTED -> granted = true
+                else -> Unit // CANCELLED by the handler above: the continuation is cancelled too
+            }
+        } finally {
+            lock.unlock()
+        }
+        if (granted) cont.resume(Unit) { _, _, _ -> release(ticket) }
+    }
+
+    /**
+     * Ends [ticket]: a QUEUED one is unlinked (CANCELLED), a GRANTED one gives its slot back
+     * (DONE); then whoever may start now is admitted. A ticket already ended: nothing.
+     */
+    fun release(ticket: PriorityTicket) {
+        val granted: PriorityTicket?
+        lock.lock()
+        try {
+            if (!endLocked(ticket)) return
+            granted = admitLocked()
+        } finally {
+            lock.unlock()
+        }
+        wake(granted)
+    }
+
+    /** The task of [ticket] has completed (its Job is done): [release] it and count it out. */
+    fun finish(ticket: PriorityTicket) {
+        val granted: PriorityTicket?
+        val drainedNow: Boolean
+        lock.lock()
+        try {
+            endLocked(ticket)
+            pending--
+            drainedNow = pending == 0 && stopReason != null
+            granted = admitLocked()
+        } finally {
+            lock.unlock()
+        }
+        wake(granted)
+        if (drainedNow) drained.complete(Unit)
+    }
+
+    /**
+     * Refuses new tasks from now on ([reason] goes into the [IllegalStateException]); with
+     * [cancelling], also grants nothing more (every queued task is being cancelled). The first
+     * reason stays. Completes [drained] if nothing is pending.
+     */
+    fun stop(reason: String, cancelling: Boolean) {
+        val drainedNow: Boolean
+        lock.lock()
+        try {
+            if (stopReason == null) stopReason = reason
+            if (cancelling) granting = false
+            drainedNow = pending == 0
+        } finally {
+            lock.unlock()
+        }
+        if (drainedNow) drained.complete(Unit)
+    }
+
+    /** Moves [ticket] to its end state; false if it had ended already. Under the lock. */
+    private fun endLocked(ticket: PriorityTicket): Boolean {
+        when (ticket.state) {
+            QUEUED -> {
+                (if (ticket.isWrite) writes else reads).remove(ticket)
+                ticket.continuation = null
+                ticket.state = CANCELLED
+            }
+            GRANTED -> {
+                if (ticket.isWrite) writeRunning = false else runningReads--
+                ticket.state = DONE
+            }
+            else -> return false
+        }
+        return true
+    }
+
+    /** Grants every ticket that may start now; returns them chained by `wakeNext`, in grant order. */
+    private fun admitLocked(): PriorityTicket? {
+        if (!granting || writeRunning) return null
+        var first: PriorityTicket? = null
+        var last: PriorityTicket? = null
+        while (true) {
+            val read = reads.head
+            val write = writes.head
+            val ticket: PriorityTicket
+            if (read != null && (write == null || read.sequence <= phaseEnd)) {
+                if (runningReads >= readParallelism) break
+                reads.remove(read)
+                runningReads++
+                consecutiveWrites = 0
+                ticket = read
+            } else {
+                if (write == null || runningReads > 0) break
+                if (read != null && consecutiveWrites >= maxConsecutiveWrites) {
+                    // Starvation guard: the reads waiting now run before the next write.
+                    phaseEnd = reads.tail!!.sequence
+                    consecutiveWrites = 0
+                    continue
+                }
+                writes.remove(write)
+                writeRunning = true
+                consecutiveWrites = if (read == null) 0 else minOf(consecutiveWrites, Int.MAX_VALUE - 1) + 1
+                ticket = write
+            }
+            ticket.state = GRANTED
+            ticket.wakeNext = null
+            if (last == null) first = ticket else last.wakeNext = ticket
+            last = ticket
+            if (ticket.isWrite) break
+        }
+        return first
+    }
+
+    /** Resumes the suspended tasks of a chain of granted tickets. Outside the lock. */
+    private fun wake(chain: PriorityTicket?) {
+        var ticket = chain
+        while (ticket != null) {
+            val next = ticket.wakeNext
+            ticket.wakeNext = null
+            val cont = ticket.continuation
+            if (cont != null) {
+                ticket.continuation = null
+                val granted = ticket
+                cont.resume(Unit) { _, _, _ -> release(granted) }
+            }
+            ticket = next
+        }
+    }
+
+    /** A consistent snapshot of the counts (tests and toString). */
+    fun snapshot(): Snapshot {
+        lock.lock()
+        try {
+            return Snapshot(writes.size, reads.size, if (writeRunning) 1 else 0, runningReads, pending, consecutiveWrites, stopReason)
+        } finally {
+            lock.unlock()
+        }
+    }
+
+    /** The admission state at one instant. */
+    internal data class Snapshot(
+        val queuedWrites: Int,
+        val queuedReads: Int,
+        val runningWrites: Int,
+        val runningReads: Int,
+        val pending: Int,
+        val consecutiveWrites: Int,
+        val stopReason: String?,
+    ) {
+        val queued: Int get() = queuedWrites + queuedReads
+        val running: Int get() = runningWrites + runningReads
+    }
+}

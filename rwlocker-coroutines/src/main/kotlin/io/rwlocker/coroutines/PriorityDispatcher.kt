@@ -1,0 +1,337 @@
+package io.rwlocker.coroutines
+
+import java.util.concurrent.Callable
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Executor
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CompletableJob
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.async
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.future.asCompletableFuture
+import kotlinx.coroutines.withContext
+
+/*
+ * Implementation notes
+ *
+ * A task runner over a PriorityAdmission (see its notes for the state, the rules and the
+ * linearization points). No thread of its own: every task is a coroutine of `taskScope` (the
+ * given scope's context under `supervisor`, a SupervisorJob child of the scope's Job, so a failing
+ * task fails only its own Deferred and cancelling the scope cancels every task), started at once,
+ * which suspends in awaitGrant until admitted, runs its block, and releases its slot in a finally.
+ *
+ * Submission: the ticket is accepted (linked, submission order fixed, ISE if stopped) BEFORE the
+ * coroutine is created, on the submitting thread; the task only waits for the grant. Clean-up:
+ * the task's finally releases its slot; the Job's completion handler (which runs even if the
+ * coroutine was cancelled before it ever ran) releases it too if needed and counts the task out
+ * of `pending` (PriorityAdmission.finish). Releases are idempotent, so every path is covered once.
+ *
+ * close(): stop accepting, then wait until `pending` is 0 (the admission's `drained` Deferred);
+ * after the drain the supervisor is completed so that the parent scope can finish. cancel(): stop
+ * accepting and granting, cancel the supervisor. The thread-blocking wait in close() uses a
+ * CountDownLatch completed from `drained`, not runBlocking.
+ *
+ * Self-deadlock: tasks carry a PriorityTaskMarker (coroutine context element + thread-local), so
+ * write { } / read { } / closeAndJoin() from a task of this dispatcher, and close() on a thread
+ * running one, throw IllegalStateException before changing anything.
+ */
+
+/**
+ * Runs *write* (P1) and *read* (P2) tasks for state that must never be read mid-update: a write
+ * task runs alone, a read task beside other reads, and writes go first.
+ *
+ * ```
+ * val dispatcher = PriorityDispatcher(scope, readParallelism = 64)
+ * dispatcher.write { config.version = 2; delay(10); config.status = "live" }  // P1: alone
+ * val seen = dispatcher.read { "${config.version} ${config.status}" }          // P2: never half-written
+ * val later: Deferred<Int> = dispatcher.submitRead { config.version }           // queue without waiting
+ * dispatcher.closeAndJoin()                                                      // or close() from a thread
+ * ```
+ *
+ * **Ordering.**
+ *
+ * | rule | guarantee |
+ * |---|---|
+ * | writes | run alone (no read, no other write), one at a time, in submission order |
+ * | writes first | every queued write runs before any read that has not started yet |
+ * | reads | run concurrently, at most [readParallelism] at once, whenever no write is queued or running |
+ * | starvation guard | after [maxConsecutiveWrites] writes in a row while reads wait, the reads waiting at that moment run (at most [readParallelism] at once) before the next write |
+ * | reads among themselves | are admitted in submission order |
+ *
+ * A read already running is never interrupted by a write: the write waits for it. The order is
+ * fixed when a task is submitted (when [submitWrite]/[submitRead]/[writeAsync]/[readAsync] return,
+ * or when [write]/[read] suspend), whatever thread or coroutine submits it.
+ *
+ * **Tasks are coroutines of the given scope**, under a `SupervisorJob` child of its Job, running on
+ * its dispatcher; there is no thread of the dispatcher's own, and waiting for admission suspends a
+ * task, never blocks a thread. Like a launched coroutine, the dispatcher keeps its scope active
+ * until it is closed or cancelled: close it before the scope ends.
+ *
+ * **Results and failures** reach the caller: [write]/[read] return the block's value or rethrow
+ * its exception; [submitWrite]/[submitRead] return the task as a [Deferred]; [writeAsync]/[readAsync]
+ * return a [CompletableFuture]. A failing task fails only itself; the dispatcher goes on.
+ *
+ * **Cancellation.** Cancelling the coroutine that called [write]/[read] cancels its task (and the
+ * call returns only once the task has stopped); cancelling a returned [Deferred] or future cancels
+ * its task. A task cancelled before it was admitted never runs and leaves no trace (whoever it was
+ * holding back is admitted at once); one admitted at the instant it was cancelled passes its turn
+ * on. Cancelling the scope cancels every task; the dispatcher then refuses new tasks.
+ *
+ * **Closing.** [close] (and [closeAndJoin]) stop accepting tasks, run everything already accepted
+ * in the usual order and wait for it; [cancel] stops accepting and cancels every queued and
+ * running task. After either, submissions fail at once with [IllegalStateException] (a failed
+ * future for [writeAsync]/[readAsync]). Every accepted task completes, fails or is cancelled:
+ * nothing is dropped, and no caller is left waiting.
+ *
+ * **Misuse fails fast.** A task that calls [write] or [read] of its own dispatcher would wait for
+ * itself (a write task for its own end; a read task behind a write that waits for it), and so would
+ * [close]/[closeAndJoin] from inside a task: these throw [IllegalStateException] with nothing
+ * changed. Child coroutines of a task count as the task. To queue follow-up work from a task, use
+ * [submitWrite]/[submitRead] and do not wait for the result inside the task.
+ *
+ * Unlike a single-threaded executor (the seed library's design), reads really run at the same
+ * time, results and exceptions are returned, a stream of writes cannot starve reads forever (with
+ * [maxConsecutiveWrites]), and closing never strands a queued task.
+ *
+ * @param scope the scope the tasks run in (its dispatcher and its Job: cancelling it cancels them).
+ * @param readParallelism the most read tasks that run at once (default 64; reads are usually
+ *   suspending I/O). [IllegalArgumentException] if below 1.
+ * @param maxConsecutiveWrites the starvation guard: how many writes may start in a row while reads
+ *   wait (default [Int.MAX_VALUE], writes always first). [IllegalArgumentException] if below 1.
+ */
+public class PriorityDispatcher @JvmOverloads constructor(
+    scope: CoroutineScope,
+    readParallelism: Int = 64,
+    maxConsecutiveWrites: Int = Int.MAX_VALUE,
+) : AutoCloseable {
+    init {
+        // Checked before the supervisor is attached to the scope: a rejected dispatcher leaves no Job behind.
+        require(readParallelism >= 1) { "readParallelism must be at least 1, was $readParallelism" }
+        require(maxConsecutiveWrites >= 1) { "maxConsecutiveWrites must be at least 1, was $maxConsecutiveWrites" }
+    }
+
+    /** The most read tasks that run at once. */
+    public val readParallelism: Int = readParallelism
+
+    /** How many writes may start in a row while reads wait before the waiting reads go first. */
+    public val maxConsecutiveWrites: Int = maxConsecutiveWrites
+
+    private val admission = PriorityAdmission(readParallelism, maxConsecutiveWrites)
+    private val supervisor: CompletableJob = SupervisorJob(scope.coroutineContext[Job])
+    private val taskScope = CoroutineScope(scope.coroutineContext + supervisor)
+    private val writeMarker = PriorityTaskMarker(this, isWrite = true)
+    private val readMarker = PriorityTaskMarker(this, isWrite = false)
+
+    init {
+        admission.drained.invokeOnCompletion { supervisor.complete() }
+        supervisor.invokeOnCompletion { admission.stop(SCOPE_CANCELLED, cancelling = true) }
+    }
+
+    /**
+     * For Java: a dispatcher with its own scope on [Dispatchers.Default], `readParallelism` 64 and
+     * no starvation guard. Tasks that block their thread (I/O in a [Callable]) are better run on
+     * an executor of their own: see the `Executor` constructor.
+     */
+    public constructor() : this(CoroutineScope(Dispatchers.Default))
+
+    /**
+     * A dispatcher whose tasks run on [executor] (for example
+     * `Executors.newVirtualThreadPerTaskExecutor()`, for [Callable]s that block), in a scope of
+     * its own. The executor is not shut down by [close]. [IllegalArgumentException] for a
+     * [readParallelism] or [maxConsecutiveWrites] below 1.
+     */
+    @JvmOverloads
+    public constructor(
+        executor: Executor,
+        readParallelism: Int = 64,
+        maxConsecutiveWrites: Int = Int.MAX_VALUE,
+    ) : this(CoroutineScope(executor.asCoroutineDispatcher()), readParallelism, maxConsecutiveWrites)
+
+    /** Whether this dispatcher refuses new tasks: after [close], [cancel] or its scope's cancellation. */
+    public val isClosed: Boolean get() = admission.isStopped
+
+    /** Tasks accepted and not yet admitted (waiting for their turn). A snapshot, for monitoring. */
+    public val queuedTasks: Int get() = admission.snapshot().queued
+
+    /** Tasks admitted and not yet finished: some reads, or one write. A snapshot, for monitoring. */
+    public val runningTasks: Int get() = admission.snapshot().running
+
+    internal fun snapshot(): PriorityAdmission.Snapshot = admission.snapshot()
+
+    // ------------------------------------------------------------------ suspending calls
+
+    /**
+     * Runs [block] as a write (P1) task and returns its result, or rethrows its exception. The
+     * task runs alone, after the writes submitted before it and before every read not yet started.
+     * Cancelling the caller cancels the task and returns once it has stopped. Throws
+     * [IllegalStateException] after [close]/[cancel], and when called from a task of this
+     * dispatcher (it would wait for itself). If the dispatcher is cancelled meanwhile, throws
+     * [CancellationException].
+     */
+    public suspend fun <T> write(block: suspend () -> T): T {
+        checkNotInTask(currentCoroutineContext()[PriorityTaskMarker], "write { }")
+        return awaitTask(submit(writeMarker, block))
+    }
+
+    /**
+     * Runs [block] as a read (P2) task, beside other reads, and returns its result, or rethrows its
+     * exception. It starts once no write queued before it or running remains (see the ordering
+     * table) and fewer than [readParallelism] reads run. Cancellation and errors as for [write].
+     */
+    public suspend fun <T> read(block: suspend () -> T): T {
+        checkNotInTask(currentCoroutineContext()[PriorityTaskMarker], "read { }")
+        return awaitTask(submit(readMarker, block))
+    }
+
+    /**
+     * Queues [block] as a write (P1) task and returns it as a [Deferred] at once; its place in the
+     * order is fixed when this returns. Cancelling the Deferred cancels the task; a failure
+     * completes it exceptionally. Throws [IllegalStateException] after [close]/[cancel]. May be
+     * called from a task (queues follow-up work), but a task must not wait for the result.
+     */
+    public fun <T> submitWrite(block: suspend () -> T): Deferred<T> = submit(writeMarker, block)
+
+    /** Queues [block] as a read (P2) task and returns it as a [Deferred] at once; see [submitWrite]. */
+    public fun <T> submitRead(block: suspend () -> T): Deferred<T> = submit(readMarker, block)
+
+    // ------------------------------------------------------------------ Java
+
+    /**
+     * For Java: queues [task] as a write (P1) task and returns a [CompletableFuture] of its result.
+     * The future fails with the task's exception, is cancelled if the task is, and cancelling it
+     * cancels the task. After [close]/[cancel], returns a future failed with
+     * [IllegalStateException]. A `null` task: [NullPointerException].
+     */
+    public fun <T> writeAsync(task: Callable<T>): CompletableFuture<T> = future(writeMarker, task)
+
+    /** For Java: queues [task] as a read (P2) task; see [writeAsync]. */
+    public fun <T> readAsync(task: Callable<T>): CompletableFuture<T> = future(readMarker, task)
+
+    // ------------------------------------------------------------------ closing
+
+    /**
+     * Stops accepting tasks, lets every task already accepted run (in the usual order) and blocks
+     * the calling thread until all of them have completed, failed or been cancelled. Idempotent;
+     * after [cancel] it waits for the cancelled tasks to stop. Usable in try-with-resources.
+     * Interrupts do not stop the wait (the interrupt status is kept).
+     *
+     * Throws [IllegalStateException] on a thread running a task of this dispatcher (it would wait
+     * for itself). It blocks a thread: from a coroutine use [closeAndJoin], since blocking the only
+     * thread of the tasks' dispatcher (a `runBlocking` scope, a single-threaded dispatcher) would
+     * deadlock.
+     */
+    override fun close() {
+        checkNotInTask(PriorityTaskMarker.onThisThread(), "close()")
+        admission.stop(CLOSED, cancelling = false)
+        val drained = admission.drained
+        if (drained.isCompleted) return
+        val latch = CountDownLatch(1)
+        drained.invokeOnCompletion { latch.countDown() }
+        var interrupted = false
+        while (true) {
+            try {
+                latch.await()
+                break
+            } catch (e: InterruptedException) {
+                interrupted = true
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt()
+    }
+
+    /**
+     * The suspending [close]: stops accepting tasks and suspends until every accepted task has
+     * completed, failed or been cancelled. Cancelling the caller stops only the waiting, not the
+     * drain. Throws [IllegalStateException] inside a task of this dispatcher.
+     */
+    public suspend fun closeAndJoin() {
+        checkNotInTask(currentCoroutineContext()[PriorityTaskMarker], "closeAndJoin()")
+        admission.stop(CLOSED, cancelling = false)
+        admission.drained.await()
+    }
+
+    /**
+     * Stops accepting tasks and cancels every queued and running task: queued ones never run,
+     * running ones are cancelled (cooperatively, as any coroutine). Returns at once; [close] or
+     * [closeAndJoin] afterwards wait until they have all stopped. Idempotent; allowed from a task.
+     */
+    public fun cancel() {
+        admission.stop(CANCELLED, cancelling = true)
+        supervisor.cancel(CancellationException("PriorityDispatcher was cancelled"))
+    }
+
+    override fun toString(): String {
+        val s = admission.snapshot()
+        val state = s.stopReason?.let { ", $it" } ?: ""
+        return "PriorityDispatcher[queued=${s.queuedWrites}w+${s.queuedReads}r, running=${s.runningWrites}w+${s.runningReads}r$state]"
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private fun <T> submit(marker: PriorityTaskMarker, block: suspend () -> T): Deferred<T> {
+        if (!supervisor.isActive) admission.stop(SCOPE_CANCELLED, cancelling = true)
+        val ticket = PriorityTicket(marker.isWrite)
+        admission.accept(ticket)
+        val task = try {
+            taskScope.async(marker) { runTask(ticket, block) }
+        } catch (t: Throwable) {
+            admission.finish(ticket)
+            throw t
+        }
+        task.invokeOnCompletion { admission.finish(ticket) }
+        return task
+    }
+
+    private suspend fun <T> runTask(ticket: PriorityTicket, block: suspend () -> T): T {
+        try {
+            admission.awaitGrant(ticket)
+            currentCoroutineContext().ensureActive() // cancelled before it started: never runs
+            return block()
+        } finally {
+            admission.release(ticket)
+        }
+    }
+
+    private suspend fun <T> awaitTask(task: Deferred<T>): T {
+        try {
+            return task.await()
+        } catch (e: CancellationException) {
+            // The caller was cancelled (or the task was): stop the task and wait until it has.
+            task.cancel()
+            withContext(NonCancellable) { task.join() }
+            throw e
+        }
+    }
+
+    private fun <T> future(marker: PriorityTaskMarker, task: Callable<T>): CompletableFuture<T> {
+        val deferred = try {
+            submit(marker) { task.call() }
+        } catch (e: IllegalStateException) {
+            return CompletableFuture.failedFuture(e)
+        }
+        return deferred.asCompletableFuture()
+    }
+
+    private fun checkNotInTask(marker: PriorityTaskMarker?, call: String) {
+        if (marker != null && marker.dispatcher === this) {
+            throw IllegalStateException(
+                "$call inside a ${marker.kind} task of the same PriorityDispatcher would wait for that task " +
+                    "itself (deadlock); queue follow-up work with submitWrite/submitRead and do not wait for it there",
+            )
+        }
+    }
+
+    private companion object {
+        const val CLOSED = "is closed"
+        const val CANCELLED = "was cancelled"
+        const val SCOPE_CANCELLED = "has a cancelled or completed scope"
+    }
+}
