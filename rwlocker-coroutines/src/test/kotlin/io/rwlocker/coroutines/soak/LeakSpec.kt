@@ -2,6 +2,8 @@ package io.rwlocker.coroutines.soak
 
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.matchers.longs.shouldBeGreaterThan
 import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
 import io.rwlocker.LockSide
@@ -12,6 +14,7 @@ import io.rwlocker.coroutines.read
 import io.rwlocker.coroutines.write
 import io.rwlocker.internal.EngineAccess
 import io.rwlocker.internal.LockEngine
+import io.rwlocker.internal.ThreadWaiter
 import io.rwlocker.internal.WaitQueue
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.ThreadFactory
@@ -45,7 +48,8 @@ import kotlinx.coroutines.withTimeoutOrNull
  * Afterwards the engine's own counters say no node is retained (`getQueueLength()`, the reader
  * and writer queues' sizes, each condition's queue size), nothing is held, and the heap after GC
  * grew by less than [HEAP_BOUND] (one retained node per wait would be tens of MB). `count` is
- * `-Drwlocker.leaks.count` (default 1,000,000 of each kind; the soak profile raises it).
+ * `-Drwlocker.leaks.count` (default 1,000,000 of each kind; the soak profile raises it). A control
+ * shows that both checks fail when nodes are retained.
  */
 class LeakSpec : FunSpec({
     timeout = 900_000L
@@ -204,6 +208,24 @@ class LeakSpec : FunSpec({
         val retained = usedHeapAfterGc() - before
         println("LeakSpec: heap after GC grew by %,d bytes".format(retained))
         retained shouldBeLessThan HEAP_BOUND
+    }
+
+    test("control: a waiter left in the queue fails the queue check, and retained nodes exceed the heap bound") {
+        val lock = RWLock.writerPreferring()
+        Holder(lock).use {
+            runBlocking {
+                val stuck = launch(Dispatchers.Unconfined, start = CoroutineStart.UNDISPATCHED) { lock.asReadWriteMutex().lockRead() }
+                shouldThrow<AssertionError> { lock.shouldHaveNoQueuedNode() }
+                stuck.cancel()
+                stuck.join()
+            }
+            lock.shouldHaveNoQueuedNode()
+        }
+        val before = usedHeapAfterGc()
+        val retained = ArrayList<ThreadWaiter>(500_000)
+        repeat(500_000) { retained += ThreadWaiter(0, 1) }
+        (usedHeapAfterGc() - before) shouldBeGreaterThan HEAP_BOUND
+        retained.size shouldBe 500_000 // reachable until here
     }
 }) {
     private companion object {
