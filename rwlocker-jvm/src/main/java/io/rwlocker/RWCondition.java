@@ -128,7 +128,11 @@ public final class RWCondition implements Condition {
     @Override
     public boolean awaitUntil(Date deadline) throws InterruptedException {
         Objects.requireNonNull(deadline, "deadline");
-        long millis = deadline.getTime() - System.currentTimeMillis();
+        long until = deadline.getTime();
+        long now = System.currentTimeMillis();
+        // A deadline far in the past (down to Date(Long.MIN_VALUE)) must not overflow into a
+        // far future: it has elapsed, so the wait is one non-blocking check.
+        long millis = until > now ? until - now : 0L;
         return awaitCore(true, true, TimeUnit.MILLISECONDS.toNanos(millis)) > 0L;
     }
 

@@ -70,6 +70,13 @@ internal class EngineCondition(
     }
 
     override suspend fun waitFor(predicate: () -> Boolean) {
+        // Checked before the predicate is evaluated, as RWCondition.waitFor does: outside a scope
+        // the predicate would read the guarded state without the lock.
+        val job = scopeOwner(currentCoroutineContext()[Job])
+            ?: throw IllegalStateException("waitFor() needs a coroutine with a Job, inside read { } or write { }")
+        check(mutex.scopeWriteHolds(job) > 0 || mutex.scopeReadHolds(job) > 0) {
+            "waitFor() outside a read { } or write { } scope of its mutex"
+        }
         while (!predicate()) await()
     }
 

@@ -23,7 +23,11 @@ public interface SuspendCondition {
      */
     public suspend fun await()
 
-    /** Awaits until [predicate] is true, checking it before the first wait and after each wake-up. */
+    /**
+     * Awaits until [predicate] is true, checking it before the first wait and after each wake-up.
+     * Like [await], it must be called inside a [read] or [write] scope of this condition's mutex,
+     * else [IllegalStateException] (checked before the predicate is evaluated).
+     */
     public suspend fun waitFor(predicate: () -> Boolean)
 
     /**
