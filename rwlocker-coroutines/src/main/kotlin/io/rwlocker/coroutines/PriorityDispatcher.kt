@@ -36,8 +36,10 @@ import kotlinx.coroutines.withContext
  *
  * close(): stop accepting, then wait until `pending` is 0 (the admission's `drained` Deferred);
  * after the drain the supervisor is completed so that the parent scope can finish. cancel(): stop
- * accepting and granting, cancel the supervisor. The thread-blocking wait in close() uses a
- * CountDownLatch completed from `drained`, not runBlocking.
+ * accepting and granting, cancel the supervisor. Cancelling the scope does the same: the
+ * supervisor's first child, `sentinel`, is cancelled before any task and stops the admission, so
+ * no queued task is admitted (and run) while the others are being cancelled. The thread-blocking
+ * wait in close() uses a CountDownLatch completed from `drained`, not runBlocking.
  *
  * Self-deadlock: tasks carry a PriorityTaskMarker (coroutine context element + thread-local), so
  * write { } / read { } / closeAndJoin() from a task of this dispatcher, and close() on a thread
@@ -126,13 +128,23 @@ public class PriorityDispatcher @JvmOverloads constructor(
 
     private val admission = PriorityAdmission(readParallelism, maxConsecutiveWrites)
     private val supervisor: CompletableJob = SupervisorJob(scope.coroutineContext[Job])
+
+    /**
+     * The supervisor's first child: cancelled before any task when the scope is cancelled (children
+     * are cancelled in the order they were attached), it stops the admission first, so no queued
+     * task is admitted while the tasks are being cancelled one by one.
+     */
+    private val sentinel: CompletableJob = Job(supervisor)
     private val taskScope = CoroutineScope(scope.coroutineContext + supervisor)
     private val writeMarker = PriorityTaskMarker(this, isWrite = true)
     private val readMarker = PriorityTaskMarker(this, isWrite = false)
 
     init {
-        admission.drained.invokeOnCompletion { supervisor.complete() }
-        supervisor.invokeOnCompletion { admission.stop(SCOPE_CANCELLED, cancelling = true) }
+        sentinel.invokeOnCompletion { cause -> if (cause != null) admission.stop(SCOPE_CANCELLED, cancelling = true) }
+        admission.drained.invokeOnCompletion {
+            sentinel.complete()
+            supervisor.complete()
+        }
     }
 
     /**

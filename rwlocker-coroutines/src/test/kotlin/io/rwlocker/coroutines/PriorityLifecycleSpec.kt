@@ -308,26 +308,32 @@ class PriorityLifecycleSpec : FunSpec({
             d.shouldBeIdle()
         }
 
-        test("cancelling the scope cancels every task; then submissions fail") {
-            val scope = CoroutineScope(Job() + Dispatchers.Default)
-            val d = PriorityDispatcher(scope)
-            val started = CompletableDeferred<Unit>()
-            val running = d.submitRead { started.complete(Unit); awaitCancellation() }
-            runBlocking { started.await() }
-            val queued = d.submitWrite { 1 }
-            scope.cancel()
-            runBlocking {
-                withTimeout(10_000) {
-                    running.join()
-                    queued.join()
+        test("cancelling the scope cancels every task, queued ones never run; then submissions fail") {
+            // Repeated: the running read is cancelled first and releases its slot while the queued
+            // write is not cancelled yet; the admission must already be stopped by then.
+            repeat(50) {
+                val scope = CoroutineScope(Job() + Dispatchers.Default)
+                val d = PriorityDispatcher(scope)
+                val started = CompletableDeferred<Unit>()
+                val running = d.submitRead { started.complete(Unit); awaitCancellation() }
+                runBlocking { started.await() }
+                val ran = AtomicBoolean()
+                val queued = d.submitWrite { ran.set(true) }
+                scope.cancel()
+                runBlocking {
+                    withTimeout(10_000) {
+                        running.join()
+                        queued.join()
+                    }
                 }
+                running.isCancelled shouldBe true
+                queued.isCancelled shouldBe true
+                ran.get() shouldBe false
+                shouldThrow<IllegalStateException> { d.submitWrite { } }
+                d.isClosed shouldBe true
+                d.close() // returns: nothing pending
+                d.shouldBeIdle()
             }
-            running.isCancelled shouldBe true
-            queued.isCancelled shouldBe true
-            shouldThrow<IllegalStateException> { d.submitWrite { } }
-            d.isClosed shouldBe true
-            d.close() // returns: nothing pending
-            d.shouldBeIdle()
         }
     }
 
