@@ -26,6 +26,13 @@ public final class Tour {
         Telemetry.run();
         section("7. One lock for threads and coroutines (ThreadsAndCoroutines)");
         ThreadsAndCoroutines.run();
+        section("8. Java on a lock that coroutines also use: asReadWriteMutex() from Java (JavaWithCoroutines)");
+        JavaWithCoroutines.run();
+        section("9. Migration, before and after (FromReentrantReadWriteLock, FromStampedLock, FromMutex, FromKotlinConcurrent)");
+        FromReentrantReadWriteLock.run();
+        FromStampedLock.run();
+        FromMutex.run();
+        FromKotlinConcurrent.run();
         System.out.println();
         System.out.println("Tour done.");
     }
