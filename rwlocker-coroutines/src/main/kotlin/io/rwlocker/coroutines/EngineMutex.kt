@@ -49,6 +49,9 @@ internal class EngineMutex(
     private val rawReads = AtomicInteger()
     private val scopeReads = ScopeReads()
 
+    /** The kotlinx `Mutex` views [readMutex] and [writeMutex] (MutexViews.kt), made on first use. */
+    internal val views: MutexViews by lazy(LazyThreadSafetyMode.PUBLICATION) { MutexViews(this, engine) }
+
     override val policy: Policy get() = engine.policy()
     override val isWriteLocked: Boolean get() = engine.isWriteLocked
     override val readHolds: Int get() = engine.readHolds()

@@ -72,7 +72,7 @@ public class GuardedMutex<T> internal constructor(
     private val cell: GuardedCell<T>,
     mutex: ReadWriteMutex,
 ) {
-    /** Guards [value] with [mutex] (by default a new writer-preferring, non-reentrant mutex). */
+    /** Guards `value` with [mutex] (by default a new writer-preferring, non-reentrant mutex). */
     public constructor(value: T, mutex: ReadWriteMutex = ReadWriteMutex()) : this(GuardedCell(value), mutex)
 
     /** The mutex that guards the value (the one given to the constructor, if any). */
@@ -109,7 +109,7 @@ public class GuardedMutex<T> internal constructor(
         next
     }
 
-    /** Replaces the value with [value] in a write scope. Cancellable while waiting (then nothing changes). */
+    /** Replaces the value with `value` in a write scope. Cancellable while waiting (then nothing changes). */
     public suspend fun set(value: T): Unit = mutex.write {
         cell.value = value
     }

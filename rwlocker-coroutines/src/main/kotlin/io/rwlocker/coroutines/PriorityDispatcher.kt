@@ -280,6 +280,7 @@ public class PriorityDispatcher @JvmOverloads constructor(
         supervisor.cancel(CancellationException("PriorityDispatcher was cancelled"))
     }
 
+    /** Names the dispatcher and its counters: closed, queued and running tasks (a snapshot). */
     override fun toString(): String {
         val s = admission.snapshot()
         val state = s.stopReason?.let { ", $it" } ?: ""

@@ -38,6 +38,13 @@ public final class Tour {
         LiveConfig.run();
         section("Priority dispatcher from Java threads, with CompletableFuture (LiveConfigFromJava)");
         LiveConfigFromJava.run();
+        section("Java on a lock that coroutines also use: asReadWriteMutex() from Java (JavaWithCoroutines)");
+        JavaWithCoroutines.run();
+        section("Migration, before and after (FromReentrantReadWriteLock, FromStampedLock, FromMutex, FromKotlinConcurrent)");
+        FromReentrantReadWriteLock.run();
+        FromStampedLock.run();
+        FromMutex.run();
+        FromKotlinConcurrent.run();
         System.out.println();
         System.out.println("Tour done.");
     }

@@ -1,6 +1,12 @@
 package io.rwlocker.benchmarks.report;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +17,8 @@ import java.util.Map;
 
 /**
  * One JMH result (one benchmark method with one parameter combination) read from a
- * {@code -rf json} file: the primary score and, when {@code -prof gc} ran, the allocation per
- * operation ({@code gc.alloc.rate.norm}).
+ * {@code -rf json} file with Gson: the primary score and, when {@code -prof gc} ran, the
+ * allocation per operation ({@code gc.alloc.rate.norm}).
  *
  * <pre>{@code
  * for (Result r : Result.load(Path.of("benchmarks/target/results.json"))) System.out.println(r);
@@ -64,57 +70,74 @@ public final class Result {
         this.jmhVersion = jmhVersion;
     }
 
-    /** Reads every result of one JMH JSON file. */
+    /** Reads every result of one JMH JSON file ({@code -rf json}), parsed with Gson. */
     public static List<Result> load(Path json) throws IOException {
-        Object root = Json.parse(Files.readString(json, StandardCharsets.UTF_8));
-        List<Result> results = new ArrayList<>();
-        if (!(root instanceof List)) {
+        JsonElement root;
+        try (Reader reader = Files.newBufferedReader(json, StandardCharsets.UTF_8)) {
+            root = JsonParser.parseReader(reader);
+        } catch (JsonParseException e) {
+            throw new IOException(json + ": not JSON: " + e.getMessage(), e);
+        }
+        if (!root.isJsonArray()) {
             throw new IOException(json + ": not a JMH result array");
         }
-        for (Object item : (List<?>) root) {
-            Map<?, ?> entry = (Map<?, ?>) item;
-            String benchmark = (String) entry.get("benchmark");
+        List<Result> results = new ArrayList<>();
+        for (JsonElement item : root.getAsJsonArray()) {
+            if (!item.isJsonObject() || !item.getAsJsonObject().has("benchmark")) {
+                throw new IOException(json + ": not a JMH result: " + item);
+            }
+            JsonObject entry = item.getAsJsonObject();
+            String benchmark = entry.get("benchmark").getAsString();
             int lastDot = benchmark.lastIndexOf('.');
             String qualifiedClass = benchmark.substring(0, lastDot);
             String benchClass = qualifiedClass.substring(qualifiedClass.lastIndexOf('.') + 1);
             Map<String, String> params = new LinkedHashMap<>();
-            Object rawParams = entry.get("params");
-            if (rawParams instanceof Map) {
-                for (Map.Entry<?, ?> p : ((Map<?, ?>) rawParams).entrySet()) {
-                    params.put(String.valueOf(p.getKey()), String.valueOf(p.getValue()));
+            JsonObject rawParams = object(entry, "params");
+            if (rawParams != null) {
+                for (Map.Entry<String, JsonElement> p : rawParams.entrySet()) {
+                    params.put(p.getKey(), p.getValue().getAsString());
                 }
             }
-            Map<?, ?> primary = (Map<?, ?>) entry.get("primaryMetric");
-            Double alloc = null;
-            Object secondary = entry.get("secondaryMetrics");
-            if (secondary instanceof Map) {
-                Object norm = ((Map<?, ?>) secondary).get("gc.alloc.rate.norm");
-                if (norm instanceof Map) {
-                    alloc = number(((Map<?, ?>) norm).get("score"));
-                }
+            JsonObject primary = object(entry, "primaryMetric");
+            if (primary == null) {
+                throw new IOException(json + ": " + benchmark + " has no primaryMetric");
             }
+            JsonObject secondary = object(entry, "secondaryMetrics");
+            JsonObject norm = secondary == null ? null : object(secondary, "gc.alloc.rate.norm");
+            Double alloc = norm == null ? null : number(norm.get("score"));
             results.add(new Result(benchClass, benchmark.substring(lastDot + 1), params,
-                    String.valueOf(entry.get("mode")), (int) number(entry.get("threads")),
+                    text(entry, "mode"), (int) number(entry.get("threads")),
                     number(primary.get("score")), number(primary.get("scoreError")),
-                    String.valueOf(primary.get("scoreUnit")), alloc, String.valueOf(entry.get("jdkVersion")),
-                    String.valueOf(entry.get("vmName")), String.valueOf(entry.get("vmVersion")),
-                    String.valueOf(entry.get("jmhVersion"))));
+                    text(primary, "scoreUnit"), alloc, text(entry, "jdkVersion"),
+                    text(entry, "vmName"), text(entry, "vmVersion"), text(entry, "jmhVersion")));
         }
         return results;
     }
 
-    private static double number(Object value) {
-        if (value instanceof Double) {
-            return (Double) value;
+    private static JsonObject object(JsonObject parent, String name) {
+        JsonElement value = parent.get(name);
+        return value != null && value.isJsonObject() ? value.getAsJsonObject() : null;
+    }
+
+    private static String text(JsonObject parent, String name) {
+        JsonElement value = parent.get(name);
+        return value == null || value.isJsonNull() ? "null" : value.getAsString();
+    }
+
+    /** A JSON number, or a string JMH wrote for a number ("NaN"); NaN when absent or unreadable. */
+    private static double number(JsonElement value) {
+        if (value == null || !value.isJsonPrimitive()) {
+            return Double.NaN;
         }
-        if (value instanceof String) {
-            try {
-                return Double.parseDouble((String) value);
-            } catch (NumberFormatException e) {
-                return Double.NaN;
-            }
+        JsonPrimitive primitive = value.getAsJsonPrimitive();
+        if (primitive.isNumber()) {
+            return primitive.getAsDouble();
         }
-        return Double.NaN;
+        try {
+            return Double.parseDouble(primitive.getAsString());
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     /**
