@@ -63,10 +63,9 @@ import io.rwlocker.internal.GuardedCell
  * coroutines (`twin.read { }`) exclude each other exactly. A coroutine must use this twin, not the
  * blocking [Guarded] (whose holds belong to threads).
  *
- * @param value the initial value
- * @param mutex the mutex that guards it; it must be made by [ReadWriteMutex] or
- *   [asReadWriteMutex] (else [IllegalArgumentException]), and may guard other
- *   state too
+ * The constructor takes the initial value and the mutex that guards it; the mutex must be made
+ * by [ReadWriteMutex] or [asReadWriteMutex] (else [IllegalArgumentException]), and may guard
+ * other state too.
  */
 public class GuardedMutex<T> internal constructor(
     private val cell: GuardedCell<T>,
