@@ -95,11 +95,12 @@ internal class Task(
         thread.interrupt()
     }
 
-    /** Waits (bounded) for the task's thread to end and returns its outcome. */
+    /** Waits (bounded) for the task's thread to end and returns its outcome; the task counts as ended. */
     fun awaitOutcome(): Any? {
         withClue("task ${thread.name} did not end within $FIFO_BOUND_SECONDS s") {
             finished.await(FIFO_BOUND_SECONDS, TimeUnit.SECONDS) shouldBe true
         }
+        ended = true
         return outcome
     }
 
@@ -155,8 +156,12 @@ internal class Scenario(private val modes: List<Mode> = emptyList()) {
     }
 }
 
-/** Asserts that nobody holds [modes] of the lock and nobody waits. */
+/**
+ * Asserts that nobody holds [modes] of the lock and nobody waits, after a bounded wait for tasks
+ * that were just let go to release (a leaked hold or waiter never gets there and fails).
+ */
 internal fun FifoLock.shouldBeIdle(vararg modes: Mode) {
+    runCatching { awaitTrue("lock idle: $this") { queueLength() == 0 && modes.sumOf { holds(it) } == 0 } }
     withClue("lock should be idle: $this") {
         queueLength() shouldBe 0
         modes.sumOf { holds(it) } shouldBe 0
