@@ -26,6 +26,10 @@ public final class Tour {
         Telemetry.run();
         section("7. One lock for threads and coroutines (ThreadsAndCoroutines)");
         ThreadsAndCoroutines.run();
+        section("8. FIFO lock with your own modes: mutex, read/write, semaphore(3), maintenance (FifoRecipes)");
+        FifoRecipes.run();
+        section("9. The same recipes from coroutines with withMode { } (FifoCoroutines)");
+        FifoCoroutines.run();
         System.out.println();
         System.out.println("Tour done.");
     }
