@@ -12,9 +12,9 @@ import java.util.Objects;
  *
  * The blocking face of a FifoEngine (internal/FifoEngine.java has the state, the invariants and
  * the linearization points). This class only validates arguments, tries the engine's one-shot
- * grant first (no node, no allocation but the guard), and otherwise queues a ThreadWaiter and
- * parks in the engine's shared park loop (Parking.awaitGrant), whose grant-vs-cancel decision is
- * the engine's cancel(). A request answered with a failure (its mode threw while a releasing
+ * grant first (lock-free when the lock is idle or held in the same mode; no node, no allocation
+ * but the guard, a FifoHold), and otherwise queues a ThreadWaiter and parks in the engine's shared
+ * park loop (Parking.awaitGrant), whose grant-vs-cancel decision is the engine's cancel(). A request answered with a failure (its mode threw while a releasing
  * thread evaluated it) comes back GRANTED with Waiter.failure set: the failure is rethrown here,
  * in the requesting thread, unchanged.
  */
@@ -56,12 +56,16 @@ import java.util.Objects;
  * <p><b>Bad input</b> fails with a clear exception and leaves the lock as it was: a {@code null}
  * mode or timeout is a {@link NullPointerException}; if a mode's {@code isCompatible} throws, the
  * requester gets that exception (never a thread that was releasing at the time), its request
- * leaves the queue, and the next request is considered. Acquiring or releasing from inside
- * {@code isCompatible} throws {@link IllegalStateException}.
+ * leaves the queue, and the next request is considered. A mode must not use the lock it is
+ * evaluated for; where that could corrupt the queue (an evaluation under the lock's internal lock)
+ * acquiring or releasing throws {@link IllegalStateException}.
  *
- * <p><b>Cost.</b> Every acquisition and release takes a short internal lock (the mode is user
- * code that must see one consistent set of holds), and each acquisition allocates its
- * {@link Guard}. Waiting threads park with {@link java.util.concurrent.locks.LockSupport} (no
+ * <p><b>Cost.</b> While nobody waits and all holders share one mode object (or nobody holds), an
+ * acquisition and a release are one compare-and-set each, and the acquisition allocates its
+ * {@link Guard}, a small object that is also the immutable snapshot its mode was evaluated
+ * against. Once a second mode is held or a request must wait, acquisitions and releases take a
+ * short internal lock (the mode is user code that must see one consistent set of holds) until the
+ * lock is idle again. Waiting threads park with {@link java.util.concurrent.locks.LockSupport} (no
  * {@code synchronized}: virtual threads do not pin).
  */
 public final class FifoLock {
@@ -84,9 +88,9 @@ public final class FifoLock {
      */
     public Guard acquire(Mode mode) {
         Objects.requireNonNull(mode, "mode");
-        Mode held = engine.tryAcquire(mode);
+        Guard held = engine.tryAcquire(mode);
         if (held != null) {
-            return new FifoGuard(engine, held);
+            return held;
         }
         try {
             return acquireSlow(mode, false, false, 0L);
@@ -108,9 +112,9 @@ public final class FifoLock {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        Mode held = engine.tryAcquire(mode);
+        Guard held = engine.tryAcquire(mode);
         if (held != null) {
-            return new FifoGuard(engine, held);
+            return held;
         }
         return acquireSlow(mode, true, false, 0L);
     }
@@ -124,8 +128,7 @@ public final class FifoLock {
      */
     public Guard tryAcquire(Mode mode) {
         Objects.requireNonNull(mode, "mode");
-        Mode held = engine.tryAcquire(mode);
-        return held == null ? null : new FifoGuard(engine, held);
+        return engine.tryAcquire(mode);
     }
 
     /**
@@ -144,9 +147,9 @@ public final class FifoLock {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        Mode held = engine.tryAcquire(mode);
+        Guard held = engine.tryAcquire(mode);
         if (held != null) {
-            return new FifoGuard(engine, held);
+            return held;
         }
         long nanos = saturatedNanos(timeout);
         if (nanos <= 0L) {
@@ -166,7 +169,7 @@ public final class FifoLock {
         if (failure != null) {
             throw FifoLock.<RuntimeException>rethrow(failure);
         }
-        return new FifoGuard(engine, node.mode);
+        return engine.holdOf(node);
     }
 
     /**

@@ -14,12 +14,14 @@ package io.rwlocker;
  * Mode maintenance = holds -> holds.total() == 0;   // waits for every holder
  * }</pre>
  *
- * <p>The lock calls {@link #isCompatible(Holds)} for the request at the head of its queue only
- * (requests are granted strictly in arrival order), while it holds its internal queue lock, on the
- * requesting thread or on a thread that is releasing a hold. So the method must be quick, must not
- * block, and must not use the lock (acquiring or releasing a hold of the same lock from inside it
- * throws {@link IllegalStateException}). It should depend only on {@code holds}: the lock
- * evaluates the head again whenever the holds change, not when anything else changes.
+ * <p>The lock calls {@link #isCompatible(Holds)} for a new request when nobody is waiting, and
+ * otherwise for the request at the head of its queue only (requests are granted strictly in
+ * arrival order), on the requesting thread or on a thread that is releasing a hold, possibly while
+ * it holds its internal queue lock, and possibly more than once per request. So the method must be
+ * quick, must not block, and must not use the lock (acquiring or releasing a hold of the same lock
+ * from inside it throws {@link IllegalStateException} where it could corrupt the queue). It should
+ * depend only on {@code holds}: the lock evaluates the head again whenever the holds change, not
+ * when anything else changes.
  *
  * <p>Holds are counted per mode by {@link Object#equals(Object)}: two equal mode objects share one
  * count, and a mode object may be used for any number of requests (it stores no state about them).

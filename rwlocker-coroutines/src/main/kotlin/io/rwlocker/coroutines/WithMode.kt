@@ -1,6 +1,7 @@
 package io.rwlocker.coroutines
 
 import io.rwlocker.FifoLock
+import io.rwlocker.Guard
 import io.rwlocker.Mode
 import io.rwlocker.internal.FifoAccess
 import io.rwlocker.internal.FifoEngine
@@ -17,10 +18,10 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * invariants, linearization points) and the same queue as the blocking face, so threads and
  * coroutines are served in one arrival order. No state of its own.
  *
- * Fast path (no suspension, no allocation): FifoEngine.tryAcquire, a one-shot grant when nobody is
- * queued and the mode fits, called from the inline withMode, so an uncontended call allocates no
- * continuation and no guard; the hold is released in withMode's finally by the mode object the
- * engine counts it under. Slow path (acquireQueued): a CoroutineWaiter node with the mode, linked
+ * Fast path (no suspension): FifoEngine.tryAcquire, a one-shot grant when nobody is queued and the
+ * mode fits (lock-free while the lock is idle or held in that mode only), called from the inline
+ * withMode, so an uncontended call allocates no continuation, only the hold (a FifoHold, closed in
+ * withMode's finally). Slow path (acquireQueued): a CoroutineWaiter node with the mode, linked
  * by FifoEngine.acquireOrEnqueue inside suspendCancellableCoroutine; the grant/cancel protocol is
  * CoroutineWaiter's (a coroutine cancelled while waiting leaves the queue at once and admission
  * re-runs; one cancelled at the instant of its grant gives the hold back before it can run again).
@@ -56,20 +57,20 @@ import kotlinx.coroutines.suspendCancellableCoroutine
 public suspend inline fun <T> FifoLock.withMode(mode: Mode, block: suspend () -> T): T {
     contract { callsInPlace(block, InvocationKind.EXACTLY_ONCE) }
     val engine = FifoAccess.engineOf(this)
-    val held = engine.tryAcquire(mode) ?: acquireQueued(engine, mode)
+    val hold = engine.tryAcquire(mode) ?: acquireQueued(engine, mode)
     try {
         return block()
     } finally {
-        engine.release(held)
+        hold.close()
     }
 }
 
 /**
- * Waits in [engine]'s queue for a hold of [mode]; returns the mode object the hold is counted
- * under. Prompt cancellation (see CoroutineWaiter); rethrows a failure of the mode.
+ * Waits in [engine]'s queue for a hold of [mode]; returns the hold. Prompt cancellation (see
+ * CoroutineWaiter); rethrows a failure of the mode.
  */
 @PublishedApi
-internal suspend fun acquireQueued(engine: FifoEngine, mode: Mode): Mode {
+internal suspend fun acquireQueued(engine: FifoEngine, mode: Mode): Guard {
     val node = CoroutineWaiter(engine, engine, 0, 0, mode)
     suspendCancellableCoroutine<Unit> { cont ->
         node.continuation = cont
@@ -86,5 +87,5 @@ internal suspend fun acquireQueued(engine: FifoEngine, mode: Mode): Mode {
         }
     }
     node.failure?.let { throw it }
-    return node.mode
+    return engine.holdOf(node)
 }

@@ -9,10 +9,11 @@ import java.util.concurrent.locks.ReentrantLock;
 /*
  * Implementation notes
  *
- * The holders of a FifoEngine: a count per mode (modes compared by equals), in two parallel
- * arrays, plus the total. Guarded by the engine's queue lock: every read and write happens with
- * it held (the Holds methods check that, so a Holds kept after isCompatible returned fails
- * loudly instead of racing).
+ * The holders of a FifoEngine while its state is TABLE (a second mode held, or requests waiting):
+ * a count per mode (modes compared by equals), in two parallel arrays, plus the total. Empty while
+ * the state is FAST. Guarded by the engine's queue lock: every read and write happens with it held
+ * (the Holds methods check that, so a Holds kept after isCompatible returned fails loudly instead
+ * of racing).
  *
  * Encoding: modes[0..size) are the distinct modes held right now, counts[i] >= 1 their holds;
  * an entry whose count drops to 0 is removed (the last entry moves into its place), so the
@@ -101,6 +102,32 @@ final class HoldTable implements Holds {
         size++;
         total++;
         return mode;
+    }
+
+    /** Fills the empty table with {@code count} holds of {@code mode} (a fast-path snapshot). */
+    void load(Mode mode, int count) {
+        modes[0] = mode;
+        counts[0] = count;
+        size = 1;
+        total = count;
+    }
+
+    /** The number of distinct modes held. */
+    int distinct() {
+        return size;
+    }
+
+    /** The first mode held (the only one when {@link #distinct()} is 1). */
+    Mode firstMode() {
+        return modes[0];
+    }
+
+    /** Empties the table (its holds moved to a fast-path snapshot). */
+    void clear() {
+        Arrays.fill(modes, 0, size, null);
+        Arrays.fill(counts, 0, size, 0);
+        size = 0;
+        total = 0;
     }
 
     /** Removes one hold of {@code held}, an object returned by {@link #add(Mode)} (by identity). */

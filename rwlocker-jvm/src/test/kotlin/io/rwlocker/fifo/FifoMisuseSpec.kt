@@ -206,14 +206,21 @@ class FifoMisuseSpec : FunSpec({
         }
     }
 
-    test("Holds kept after isCompatible returned: IllegalStateException") {
+    test("Holds kept after isCompatible returned: a past state, or IllegalStateException") {
         val lock = FifoLock()
         val kept = AtomicReference<Holds>()
         val spy = Mode { holds -> kept.set(holds); true }
+        // Idle lock: evaluated on the lock-free path against an immutable snapshot.
+        val first = lock.acquire(spy)
+        kept.get().total() shouldBe 0
+        first.close()
+        // A second mode held: evaluated under the internal lock against the live table.
+        val other = lock.acquire(read)
         lock.acquire(spy).close()
         shouldThrow<IllegalStateException> { kept.get().count(read) }
         shouldThrow<IllegalStateException> { kept.get().total() }
-        lock.shouldBeIdle(spy)
+        other.close()
+        lock.shouldBeIdle(spy, read)
     }
 
     test("count(null) inside isCompatible: the requester gets the NullPointerException") {
@@ -223,18 +230,18 @@ class FifoMisuseSpec : FunSpec({
         lock.shouldBeIdle(bad)
     }
 
-    test("acquiring or releasing the same lock inside isCompatible: IllegalStateException, state untouched") {
+    test("acquiring or releasing the same lock inside isCompatible under its internal lock: IllegalStateException, state untouched") {
         val lock = FifoLock()
+        val held = lock.acquire(write) // a mode other than the request's: evaluated under the internal lock
         val reentrant = Mode { _ -> lock.tryAcquire(read) == null }
         shouldThrow<IllegalStateException> { lock.acquire(reentrant) }.message shouldContain "isCompatible"
-        lock.shouldBeIdle(read, reentrant)
+        lock.snapshot(read, write, reentrant) shouldBe listOf(0, 1, 0, 0)
 
-        val held = lock.acquire(read)
         val closing = Mode { _ -> held.close(); true }
         shouldThrow<IllegalStateException> { lock.acquire(closing) }
-        lock.snapshot(read) shouldBe listOf(1, 0) // the guard stayed open
+        lock.snapshot(read, write, closing) shouldBe listOf(0, 1, 0, 0) // the guard stayed open
         held.close()
-        lock.shouldBeIdle(read)
+        lock.shouldBeIdle(read, write, reentrant, closing)
     }
 
     test("modes are counted by equals: equal mode objects share one count") {

@@ -1,11 +1,13 @@
 package io.rwlocker.coroutines.lincheck
 
 import io.rwlocker.FifoLock
+import io.rwlocker.Guard
 import io.rwlocker.Mode
 import io.rwlocker.Modes
 import io.rwlocker.coroutines.acquireQueued
 import io.rwlocker.coroutines.withMode
 import io.rwlocker.internal.FifoAccess
+import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.atomic.AtomicInteger
 import org.jetbrains.lincheck.datastructures.Operation
 import org.junit.jupiter.api.Test
@@ -97,27 +99,36 @@ class FifoPoolLincheckTest {
  */
 abstract class FifoRawLincheck(private val first: Mode, private val second: Mode) {
     private val engine = FifoAccess.engineOf(FifoLock())
-    private val firstHolds = AtomicInteger()
-    private val secondHolds = AtomicInteger()
+    private val firstHolds = RawHolds()
+    private val secondHolds = RawHolds()
 
-    private suspend fun acquire(mode: Mode, holds: AtomicInteger) {
-        engine.tryAcquire(mode) ?: acquireQueued(engine, mode)
-        holds.incrementAndGet()
+    /** The guards of one mode's raw holds; `count` counts the published ones. */
+    private class RawHolds {
+        val guards = ConcurrentLinkedQueue<Guard>()
+        val count = AtomicInteger()
+
+        fun add(guard: Guard) {
+            guards.add(guard)
+            count.incrementAndGet() // after the guard is published: a release that sees it finds a guard
+        }
     }
 
-    private fun tryAcquire(mode: Mode, holds: AtomicInteger): Boolean {
-        engine.tryAcquire(mode) ?: return false
-        holds.incrementAndGet()
+    private suspend fun acquire(mode: Mode, holds: RawHolds) {
+        holds.add(engine.tryAcquire(mode) ?: acquireQueued(engine, mode))
+    }
+
+    private fun tryAcquire(mode: Mode, holds: RawHolds): Boolean {
+        holds.add(engine.tryAcquire(mode) ?: return false)
         return true
     }
 
-    private fun release(mode: Mode, holds: AtomicInteger): Boolean {
+    private fun release(holds: RawHolds): Boolean {
         while (true) {
-            val n = holds.get()
+            val n = holds.count.get()
             if (n == 0) return false
-            if (holds.compareAndSet(n, n - 1)) break
+            if (holds.count.compareAndSet(n, n - 1)) break
         }
-        engine.release(mode) // the built-in modes are counted under themselves
+        holds.guards.poll()!!.close() // owner-less: any of this mode's guards
         return true
     }
 
@@ -140,10 +151,10 @@ abstract class FifoRawLincheck(private val first: Mode, private val second: Mode
     fun trySecond(): Boolean = tryAcquire(second, secondHolds)
 
     @Operation(nonParallelGroup = "release")
-    fun releaseFirst(): Boolean = release(first, firstHolds)
+    fun releaseFirst(): Boolean = release(firstHolds)
 
     @Operation(nonParallelGroup = "release")
-    fun releaseSecond(): Boolean = release(second, secondHolds)
+    fun releaseSecond(): Boolean = release(secondHolds)
 
     @Operation
     fun queueLength(): Int = engine.queueLength()
