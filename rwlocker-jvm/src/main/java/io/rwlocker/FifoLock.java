@@ -3,6 +3,7 @@ package io.rwlocker;
 import io.rwlocker.internal.FifoAccess;
 import io.rwlocker.internal.FifoEngine;
 import io.rwlocker.internal.Parking;
+import io.rwlocker.internal.Spin;
 import io.rwlocker.internal.ThreadWaiter;
 import java.time.Duration;
 import java.util.Objects;
@@ -13,8 +14,10 @@ import java.util.Objects;
  * The blocking face of a FifoEngine (internal/FifoEngine.java has the state, the invariants and
  * the linearization points). This class only validates arguments, tries the engine's one-shot
  * grant first (lock-free when the lock is idle or held in the same mode; no node, no allocation
- * but the guard, a FifoHold), and otherwise queues a ThreadWaiter and parks in the engine's shared
- * park loop (Parking.awaitGrant), whose grant-vs-cancel decision is the engine's cancel(). A request answered with a failure (its mode threw while a releasing
+ * but the guard, a FifoHold), retries it a bounded number of times (Spin.ACQUIRE; a retry never
+ * overtakes a queued request, since the one-shot grant refuses whenever someone waits), and
+ * otherwise queues a ThreadWaiter and parks in the engine's shared park loop
+ * (Parking.awaitGrant), whose grant-vs-cancel decision is the engine's cancel(). A request answered with a failure (its mode threw while a releasing
  * thread evaluated it) comes back GRANTED with Waiter.failure set: the failure is rethrown here,
  * in the requesting thread, unchanged.
  */
@@ -160,6 +163,13 @@ public final class FifoLock {
 
     private Guard acquireSlow(Mode mode, boolean interruptible, boolean timed, long nanos)
             throws InterruptedException {
+        for (int spins = Spin.ACQUIRE; spins > 0; spins--) { // bounded; never overtakes (see Spin)
+            Thread.onSpinWait();
+            Guard held = engine.tryAcquire(mode);
+            if (held != null) {
+                return held;
+            }
+        }
         ThreadWaiter node = new ThreadWaiter(mode);
         if (!engine.acquireOrEnqueue(node)
                 && !Parking.awaitGrant(engine, node, this, interruptible, timed, nanos)) {

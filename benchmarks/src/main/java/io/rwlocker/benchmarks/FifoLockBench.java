@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@link #rwlockRead}, the target: at most 2x its time) and {@link Semaphore} acquire + release,
  * nonfair and fair ({@link #semaphore}, {@link #fairSemaphore}); {@link #fifoWrite} for the write
  * mode. Run with {@code -prof gc}: the target for {@code fifoRead} is one small guard object per
- * acquisition (24 B/op with compressed oops), the anchors allocate nothing.
+ * acquisition (the guard, which is also the lock-free snapshot of the holds: 32 B/op with compressed
+ * oops); the anchors allocate nothing.
  *
  * <p><b>Two threads, read/write mix</b> ({@code writePercent} % writes, drawn per operation by each
  * thread's own generator, as in {@link ReadMostlyBench}): {@link #fifoMix} against

@@ -50,20 +50,23 @@ public final class FifoHold implements Guard, Holds {
     private volatile int closed;
 
     FifoHold(FifoEngine engine, Mode mode, int count, FifoHold prev) {
-        this(engine, mode, count, prev, 0);
-    }
-
-    private FifoHold(FifoEngine engine, Mode mode, int count, FifoHold prev, int closed) {
+        // `closed` keeps its default 0: no volatile store (a fence) on the acquisition path.
         this.engine = engine;
         this.mode = mode;
         this.count = count;
         this.prev = prev;
-        this.closed = closed;
+    }
+
+    /** A hold that is nobody's guard: already closed. */
+    private static FifoHold closedSnapshot(Mode mode, int count) {
+        FifoHold snapshot = new FifoHold(null, mode, count, null);
+        CLOSED.set(snapshot, 1); // published by the engine's volatile state write, or a static final
+        return snapshot;
     }
 
     /** A snapshot of no holds that is never anyone's guard (closing it does nothing). */
     static FifoHold sentinel() {
-        return new FifoHold(null, null, 0, null, 1);
+        return closedSnapshot(null, 0);
     }
 
     /**
@@ -71,7 +74,7 @@ public final class FifoHold implements Guard, Holds {
      * {@code prev} (the release that leaves it makes the next one).
      */
     static FifoHold snapshot(Mode mode, int count) {
-        return count == 0 ? EMPTY : new FifoHold(null, mode, count, null, 1);
+        return count == 0 ? EMPTY : closedSnapshot(mode, count);
     }
 
     /** The snapshot with one hold fewer. */
