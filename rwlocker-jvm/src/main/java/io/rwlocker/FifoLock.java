@@ -14,8 +14,8 @@ import java.util.Objects;
  * The blocking face of a FifoEngine (internal/FifoEngine.java has the state, the invariants and
  * the linearization points). This class only validates arguments, tries the engine's one-shot
  * grant first (lock-free when the lock is idle or held in the same mode; no node, no allocation
- * but the guard, a FifoHold), retries it a bounded number of times (Spin.ACQUIRE; a retry never
- * overtakes a queued request, since the one-shot grant refuses whenever someone waits), and
+ * but the guard, a FifoHold), retries its lock-free part a bounded number of times (Spin.ACQUIRE,
+ * while nobody waits; it refuses whenever someone waits, so a retry never overtakes), and
  * otherwise queues a ThreadWaiter and parks in the engine's shared park loop
  * (Parking.awaitGrant), whose grant-vs-cancel decision is the engine's cancel(). A request answered with a failure (its mode threw while a releasing
  * thread evaluated it) comes back GRANTED with Waiter.failure set: the failure is rethrown here,
@@ -163,9 +163,11 @@ public final class FifoLock {
 
     private Guard acquireSlow(Mode mode, boolean interruptible, boolean timed, long nanos)
             throws InterruptedException {
-        for (int spins = Spin.ACQUIRE; spins > 0; spins--) { // bounded; never overtakes (see Spin)
+        // Bounded (see Spin), lock-free, and it never overtakes: the fast attempt fails whenever
+        // someone waits. Catches the hand-off of a short hold without a park/unpark pair.
+        for (int spins = Spin.ACQUIRE; spins > 0 && engine.queueLength() == 0; spins--) {
             Thread.onSpinWait();
-            Guard held = engine.tryAcquire(mode);
+            Guard held = engine.tryAcquireFast(mode);
             if (held != null) {
                 return held;
             }

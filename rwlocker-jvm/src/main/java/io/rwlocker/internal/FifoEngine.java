@@ -123,6 +123,16 @@ public final class FifoEngine implements Grantor {
     }
 
     /**
+     * The lock-free attempt alone (for a bounded spin before queueing): the new hold, or null if
+     * the state is TABLE (someone waits, or several modes are held), held in another mode, or the
+     * mode is incompatible with it. Never takes the queue lock, never allocates on failure.
+     */
+    public FifoHold tryAcquireFast(Mode mode) {
+        FifoHold hold = fastAcquire(mode);
+        return hold == UNDECIDED ? null : hold;
+    }
+
+    /**
      * The lock-free grant on a FAST state: the new hold, null if the mode is incompatible with
      * the snapshot, or UNDECIDED if the state is TABLE or held in another mode.
      */

@@ -37,7 +37,9 @@ public final class Report {
 
     /** Our benchmark classes' simple names (for the "other classes" section). */
     static final Set<String> KNOWN_CLASSES = Set.of("UncontendedBench", "ReadMostlyBench", "SeedScenarioBench",
-            "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineSeedScenarioBench");
+            "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineSeedScenarioBench", "FifoLockBench");
+    /** One FifoLock guard per acquisition (12-byte header, three references, two ints: 32 B). */
+    static final double FIFO_GUARD_BYTES = 32.5;
 
     /** The condition-broadcast benchmark (written elsewhere): reported when its results are present. */
     static final String CONDITION_BROADCAST = "ConditionBroadcastBench";
@@ -149,6 +151,7 @@ public final class Report {
         renderUncontended();
         renderReadMostly();
         renderCoroutines();
+        renderFifo();
         renderSeed("SeedScenarioBench", "Seed scenarios, threads (`Thread.sleep(1)` inside the lock)",
                 "reentrantLock", "ReentrantLock (baseline)", pngName);
         renderSeed("CoroutineSeedScenarioBench", "Seed scenarios, coroutines (`delay(1)` inside the mutex)",
@@ -307,7 +310,21 @@ public final class Report {
         }
         seedTargets("SeedScenarioBench", "threads", "reentrantLock");
         seedTargets("CoroutineSeedScenarioBench", "coroutines", "mutex");
+        timeRatio("FifoLock uncontended acquire(read) + close <= 2x RWLock.read()", "-",
+                find("FifoLockBench", "fifoRead"), find("FifoLockBench", "rwlockRead"), 2.0);
+        allocationAtMost("FifoLock: at most one small guard per acquisition", "uncontended acquire(read)",
+                find("FifoLockBench", "fifoRead"), FIFO_GUARD_BYTES);
         line();
+    }
+
+    private void allocationAtMost(String target, String label, Result ours, double bytes) {
+        String limit = String.format(Locale.ROOT, "<= %.0f B/op", Math.floor(bytes));
+        if (ours == null || ours.allocNorm == null) {
+            targetRow(target, label, "-", limit, ours == null ? "NOT MEASURED" : "NOT MEASURED (no -prof gc)");
+            return;
+        }
+        targetRow(target, label, String.format(Locale.ROOT, "%.3f B/op", ours.allocNorm), limit,
+                status(ours.allocNorm < bytes));
     }
 
     private void seedTargets(String benchClass, String kind, String baselineMethod) {
@@ -442,6 +459,25 @@ public final class Report {
                         List.of(new Column("mutexWithLock" + n, "Mutex.withLock")));
             }
         }
+    }
+
+    private void renderFifo() {
+        if (!hasClass("FifoLockBench")) {
+            return;
+        }
+        line("## FIFO lock with modes (`FifoLockBench`)");
+        line();
+        line("`FifoLock.acquire(mode)` + `close()` of its guard. Uncontended: one thread, against our own");
+        line("`RWLock.read()` (writer-preferring) and `java.util.concurrent.Semaphore`. Mix: two threads on one");
+        line("lock, each drawing read or write per operation, against `new ReentrantReadWriteLock(true)` (the");
+        line("JDK's arrival-order option) and our phase-fair `RWLock.fair()`.");
+        line();
+        comparison("Uncontended", "FifoLockBench",
+                List.of(new Column("fifoRead", "acquire(read)"), new Column("fifoWrite", "acquire(write)")),
+                List.of(new Column("rwlockRead", "RWLock.read()"), new Column("semaphore", "Semaphore"),
+                        new Column("fairSemaphore", "Semaphore (fair)")));
+        comparison("2 threads, read/write mix", "FifoLockBench", List.of(new Column("fifoMix", "FifoLock")),
+                List.of(new Column("rrwlFairMix", "RRWL fair"), new Column("rwlockFairMix", "RWLock.fair()")));
     }
 
     /**
