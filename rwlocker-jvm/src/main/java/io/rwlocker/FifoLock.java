@@ -17,9 +17,10 @@ import java.util.Objects;
  * but the guard, a FifoHold), retries its lock-free part a bounded number of times (Spin.ACQUIRE,
  * while nobody waits; it refuses whenever someone waits, so a retry never overtakes), and
  * otherwise queues a ThreadWaiter and parks in the engine's shared park loop
- * (Parking.awaitGrant), whose grant-vs-cancel decision is the engine's cancel(). A request answered with a failure (its mode threw while a releasing
- * thread evaluated it) comes back GRANTED with Waiter.failure set: the failure is rethrown here,
- * in the requesting thread, unchanged.
+ * (Parking.awaitGrant), whose grant-vs-cancel decision is the engine's cancel(). A request
+ * answered with a failure (its mode threw while a releasing thread evaluated it) comes back
+ * GRANTED with Waiter.failure set: the failure is rethrown here, in the requesting thread,
+ * unchanged.
  */
 
 /**
