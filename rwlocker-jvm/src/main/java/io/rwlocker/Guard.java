@@ -9,8 +9,10 @@ package io.rwlocker;
  * }
  * }</pre>
  *
- * <p>{@link #close()} declares no checked exception. Closing a guard twice is a misuse and
- * throws {@link IllegalMonitorStateException} like any unlock of a side that is not held.
+ * <p>{@link #close()} declares no checked exception. Closing a {@link LockSide}'s guard twice is
+ * a misuse and throws {@link IllegalMonitorStateException} like any unlock of a side that is not
+ * held. A {@link FifoLock} guard stands for one owner-less hold and releases exactly once: a
+ * second {@code close()} does nothing.
  */
 public interface Guard extends AutoCloseable {
     /** Releases the hold this guard stands for. */

@@ -30,7 +30,7 @@ class DowngradeReentrancySpec : FunSpec({
                 a.call {
                     lock.write().downgrade()
                     log.add("a downgraded")
-                    lock.holdsHere() shouldBe Holds(1, 0, true, false, false)
+                    lock.holdsHere() shouldBe ThreadHolds(1, 0, true, false, false)
                 }
                 lock.state() shouldBe LockState(false, 1, 1, true)
                 log.snapshot() shouldBe listOf("a+", "a downgraded")
@@ -152,14 +152,14 @@ class DowngradeReentrancySpec : FunSpec({
                 a.call {
                     lock.write().lock()
                     lock.read().lock()
-                    lock.holdsHere() shouldBe Holds(1, 1, true, true, true)
+                    lock.holdsHere() shouldBe ThreadHolds(1, 1, true, true, true)
                     lock.state() shouldBe LockState(true, 1, 0, false)
                 }
                 val reader = r.visit(lock.read(), log, "r")
                 awaitQueued(lock, 1)
                 a.call {
                     lock.write().unlock()
-                    lock.holdsHere() shouldBe Holds(1, 0, true, false, false)
+                    lock.holdsHere() shouldBe ThreadHolds(1, 0, true, false, false)
                 }
                 lock.isWriteLocked shouldBe false
                 probe.call { lock.write().tryLock() } shouldBe false
@@ -222,14 +222,14 @@ class DowngradeReentrancySpec : FunSpec({
                     lock.read().lock()
                     lock.read().tryLock() shouldBe true
                     lock.read().tryLock(1, TimeUnit.SECONDS) shouldBe true
-                    lock.holdsHere() shouldBe Holds(3, 1, true, true, true)
+                    lock.holdsHere() shouldBe ThreadHolds(3, 1, true, true, true)
                     lock.readLockCount shouldBe 3
                     lock.isWriteLocked shouldBe true
                 }
                 probe.call { lock.read().tryLock() } shouldBe false
                 a.call {
                     repeat(3) { lock.read().unlock() }
-                    lock.holdsHere() shouldBe Holds(0, 1, false, true, true)
+                    lock.holdsHere() shouldBe ThreadHolds(0, 1, false, true, true)
                     lock.state() shouldBe LockState(true, 0, 0, false)
                     lock.write().unlock()
                 }
@@ -246,7 +246,7 @@ class DowngradeReentrancySpec : FunSpec({
                     repeat(3) { lock.write().lock() }
                     repeat(2) { lock.write().unlock() }
                     lock.write().downgrade()
-                    lock.holdsHere() shouldBe Holds(1, 0, true, false, false)
+                    lock.holdsHere() shouldBe ThreadHolds(1, 0, true, false, false)
                     lock.read().unlock()
                 }
                 lock.shouldBeFree()
@@ -262,7 +262,7 @@ class DowngradeReentrancySpec : FunSpec({
                     lock.write().lock()
                     lock.read().lock()
                     lock.write().downgrade()
-                    lock.holdsHere() shouldBe Holds(2, 0, true, false, false)
+                    lock.holdsHere() shouldBe ThreadHolds(2, 0, true, false, false)
                     lock.state() shouldBe LockState(false, 2, 0, false)
                     lock.read().unlock()
                     lock.read().unlock()

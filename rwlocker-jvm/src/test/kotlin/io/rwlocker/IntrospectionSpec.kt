@@ -68,7 +68,7 @@ class IntrospectionSpec : FunSpec({
                 a.call {
                     lock.read().lock()
                     lock.read().lock()
-                    lock.holdsHere() shouldBe Holds(2, 0, true, false, false)
+                    lock.holdsHere() shouldBe ThreadHolds(2, 0, true, false, false)
                 }
                 lock.state() shouldBe LockState(false, 2, 0, false)
                 probe.call { lock.holdsHere() } shouldBe NO_HOLDS
@@ -88,14 +88,14 @@ class IntrospectionSpec : FunSpec({
                     lock.read().unlock()
                     lock.holdsHere() shouldBe NO_HOLDS
                 }
-                w.await() shouldBe Holds(0, 1, false, true, true)
+                w.await() shouldBe ThreadHolds(0, 1, false, true, true)
                 lock.shouldBeFree()
 
                 // a writer holds: only it sees itself as the owner
                 a.call {
                     lock.write().lock()
                     lock.isWriteLocked shouldBe true
-                    lock.holdsHere() shouldBe Holds(0, 1, false, true, true)
+                    lock.holdsHere() shouldBe ThreadHolds(0, 1, false, true, true)
                 }
                 probe.call {
                     lock.isWriteLocked shouldBe true

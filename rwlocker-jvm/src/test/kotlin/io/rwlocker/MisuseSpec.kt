@@ -96,11 +96,11 @@ class MisuseSpec : FunSpec({
                 a.call {
                     lock.read().lock()
                     shouldThrow<IllegalMonitorStateException> { lock.write().unlock() }
-                    lock.holdsHere() shouldBe Holds(1, 0, true, false, false)
+                    lock.holdsHere() shouldBe ThreadHolds(1, 0, true, false, false)
                     lock.read().unlock()
                     lock.write().lock()
                     shouldThrow<IllegalMonitorStateException> { lock.read().unlock() }
-                    lock.holdsHere() shouldBe Holds(0, 1, false, true, true)
+                    lock.holdsHere() shouldBe ThreadHolds(0, 1, false, true, true)
                     lock.state() shouldBe LockState(true, 0, 0, false)
                     lock.write().unlock()
                 }
@@ -140,7 +140,7 @@ class MisuseSpec : FunSpec({
                 a.call {
                     lock.read().lock()
                     shouldThrow<IllegalMonitorStateException> { lock.write().downgrade() }
-                    lock.holdsHere() shouldBe Holds(1, 0, true, false, false)
+                    lock.holdsHere() shouldBe ThreadHolds(1, 0, true, false, false)
                     lock.state() shouldBe LockState(false, 1, 0, false)
                     lock.read().unlock()
                 }
@@ -152,7 +152,7 @@ class MisuseSpec : FunSpec({
                 }
                 lock.state() shouldBe LockState(true, 0, 0, false)
                 b.call {
-                    lock.holdsHere() shouldBe Holds(0, 1, false, true, true)
+                    lock.holdsHere() shouldBe ThreadHolds(0, 1, false, true, true)
                     lock.write().unlock()
                 }
                 lock.shouldBeFree()
@@ -169,12 +169,12 @@ class MisuseSpec : FunSpec({
                     lock.write().lock()
                     val e = shouldThrow<IllegalStateException> { lock.write().downgrade() }
                     e.message shouldContain "nested"
-                    lock.holdsHere() shouldBe Holds(0, 2, false, true, true)
+                    lock.holdsHere() shouldBe ThreadHolds(0, 2, false, true, true)
                     lock.state() shouldBe LockState(true, 0, 0, false)
                     // after releasing the inner hold the downgrade works
                     lock.write().unlock()
                     lock.write().downgrade()
-                    lock.holdsHere() shouldBe Holds(1, 0, true, false, false)
+                    lock.holdsHere() shouldBe ThreadHolds(1, 0, true, false, false)
                     lock.read().unlock()
                 }
                 lock.shouldBeFree()
@@ -201,7 +201,7 @@ class MisuseSpec : FunSpec({
                     millisSince(started) shouldBeLessThan 5_000L // "at once": no 10 s wait happened
                     write.tryLock() shouldBe false
                     lock.tryLock() shouldBe false
-                    lock.holdsHere() shouldBe Holds(1, 0, true, false, false)
+                    lock.holdsHere() shouldBe ThreadHolds(1, 0, true, false, false)
                     lock.state() shouldBe LockState(false, 1, 0, false)
                     lock.read().unlock()
                 }
@@ -231,7 +231,7 @@ class MisuseSpec : FunSpec({
                     shouldThrow<IllegalStateException> { asLock.tryLock(10, TimeUnit.SECONDS) }
                     asLock.tryLock() shouldBe false
                     millisSince(started) shouldBeLessThan 5_000L
-                    lock.holdsHere() shouldBe Holds(0, 1, false, true, true)
+                    lock.holdsHere() shouldBe ThreadHolds(0, 1, false, true, true)
                     lock.state() shouldBe LockState(true, 0, 0, false)
                     lock.write().unlock()
                 }

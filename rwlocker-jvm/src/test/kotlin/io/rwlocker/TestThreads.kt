@@ -155,16 +155,16 @@ data class LockState(val writeLocked: Boolean, val readLockCount: Int, val queue
 fun RWLock.state(): LockState = LockState(isWriteLocked, readLockCount, queueLength, hasQueuedThreads())
 
 /** The current thread's holds of a lock. */
-data class Holds(val read: Int, val write: Int, val readHeld: Boolean, val writeHeld: Boolean, val writeLockedByMe: Boolean)
+data class ThreadHolds(val read: Int, val write: Int, val readHeld: Boolean, val writeHeld: Boolean, val writeLockedByMe: Boolean)
 
 /** The current thread's holds of this lock (read on the thread that asks). */
-fun RWLock.holdsHere(): Holds = Holds(
+fun RWLock.holdsHere(): ThreadHolds = ThreadHolds(
     read().holdCount, write().holdCount, read().isHeldByCurrentThread, write().isHeldByCurrentThread,
     isWriteLockedByCurrentThread,
 )
 
 /** No holds at all by the current thread. */
-val NO_HOLDS = Holds(0, 0, false, false, false)
+val NO_HOLDS = ThreadHolds(0, 0, false, false, false)
 
 /** A lock nobody holds and nobody waits for. */
 val FREE = LockState(writeLocked = false, readLockCount = 0, queueLength = 0, queued = false)

@@ -43,7 +43,7 @@ private data class Contention(val waitFor: String, val holderTakes: String) {
 private val contentions = listOf(Contention("read", "write"), Contention("write", "read"), Contention("write", "write"))
 
 /** What a step saw from the inside: the exception (if any), its interrupt status and its holds. */
-private data class Outcome(val thrown: Class<out Throwable>?, val interrupted: Boolean, val holds: Holds)
+private data class Outcome(val thrown: Class<out Throwable>?, val interrupted: Boolean, val holds: ThreadHolds)
 
 /**
  * Timed and interruptible acquisition: a timeout returns `false` after at least the timeout and
@@ -249,9 +249,9 @@ class TimeoutInterruptSpec : FunSpec({
                 val seen = outcome.await()
                 seen.interrupted shouldBe true
                 if (c.waitFor == "read") {
-                    seen.holds shouldBe Holds(1, 0, true, false, false)
+                    seen.holds shouldBe ThreadHolds(1, 0, true, false, false)
                 } else {
-                    seen.holds shouldBe Holds(0, 1, false, true, true)
+                    seen.holds shouldBe ThreadHolds(0, 1, false, true, true)
                 }
                 lock.shouldBeFree()
             }

@@ -1,6 +1,7 @@
 package io.rwlocker.coroutines
 
-import io.rwlocker.internal.LockEngine
+import io.rwlocker.Mode
+import io.rwlocker.internal.Grantor
 import io.rwlocker.internal.Waiter
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater
 import kotlinx.coroutines.CancellableContinuation
@@ -9,7 +10,10 @@ import kotlinx.coroutines.CancellableContinuation
  * Implementation notes
  *
  * A suspended coroutine as a waiter node of the shared engine. `continuation` is set before the
- * node is linked anywhere, so the engine's wake() (after a grant) always finds it.
+ * node is linked anywhere, so the engine's wake() (after a grant) always finds it. The node talks
+ * to its queue only through Grantor (cancel, giveBack), so the same node serves the read-write
+ * LockEngine (holds: writeHolds/readHolds) and the FifoEngine behind FifoLock (a `mode`, no
+ * holds; a failed FIFO request gives nothing back).
  *
  * Grant vs cancellation (prompt cancellation guarantee, DESIGN.md 5.1). The engine marks the node
  * GRANTED under its queue lock (the holds are then in the state word, a write grant names the
@@ -31,13 +35,17 @@ import kotlinx.coroutines.CancellableContinuation
  * engine, which happens before the coroutine observes its CancellationException.
  */
 
-/** A coroutine waiting in the engine's queue for [writeHolds] write and [readHolds] read holds. */
+/**
+ * A coroutine waiting in [grantor]'s queue for [writeHolds] write and [readHolds] read holds, or
+ * (a FIFO request) for one hold of [mode].
+ */
 internal class CoroutineWaiter(
-    private val engine: LockEngine,
+    private val grantor: Grantor,
     owner: Any,
     writeHolds: Int,
     readHolds: Int,
-) : Waiter(owner, writeHolds, readHolds) {
+    mode: Mode? = null,
+) : Waiter(owner, writeHolds, readHolds, mode) {
     lateinit var continuation: CancellableContinuation<Unit>
 
     /** 0 while the granted holds (if any) are unclaimed; 1 once given back or kept. */
@@ -62,13 +70,10 @@ internal class CoroutineWaiter(
      * gives back the holds it was granted, before the cancelled coroutine can run again.
      */
     fun onCancelled() {
-        if (!engine.cancel(this)) settle()
+        if (!grantor.cancel(this)) settle()
     }
 
-    private fun giveBack() {
-        if (readHolds > 0) engine.releaseReads(readHolds)
-        if (writeHolds > 0) engine.releaseWrite()
-    }
+    private fun giveBack() = grantor.giveBack(this)
 
     private companion object {
         val SETTLED: AtomicIntegerFieldUpdater<CoroutineWaiter> =

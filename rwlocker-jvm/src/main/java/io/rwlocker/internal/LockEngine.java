@@ -74,7 +74,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 
 /** The lock state machine shared by the blocking and the suspending faces. Internal API. */
-public final class LockEngine extends LockEngineState {
+public final class LockEngine extends LockEngineState implements Grantor {
     static final long READ_MASK = 0xFFFF_FFFFL;
     static final long WRITE_HELD = 1L << 32;
     static final long WRITER_QUEUED = 1L << 33;
@@ -547,6 +547,7 @@ public final class LockEngine extends LockEngineState {
      * whoever it was blocking is admitted); false if it had been granted already, in which case
      * the caller holds the lock and must keep or release it.
      */
+    @Override
     public boolean cancel(Waiter node) {
         Waiter woken;
         queueLock.lock();
@@ -562,6 +563,17 @@ public final class LockEngine extends LockEngineState {
         }
         wakeAll(woken);
         return true;
+    }
+
+    /** Releases the holds granted to {@code node}: its read holds, then its write lock. */
+    @Override
+    public void giveBack(Waiter node) {
+        if (node.readHolds > 0) {
+            releaseReads(node.readHolds);
+        }
+        if (node.writeHolds > 0) {
+            releaseWrite();
+        }
     }
 
     private void unlinkLocked(Waiter node) {
@@ -647,12 +659,7 @@ public final class LockEngine extends LockEngineState {
     }
 
     private static void wakeAll(Waiter chain) {
-        while (chain != null) {
-            Waiter next = chain.wakeNext;
-            chain.wakeNext = null;
-            chain.wake();
-            chain = next;
-        }
+        Waiter.wakeAll(chain);
     }
 
     // ------------------------------------------------------------------ conditions

@@ -5,11 +5,14 @@ import java.util.concurrent.locks.LockSupport;
 /*
  * Implementation notes
  *
- * The park loop of a queued thread. The node was linked by LockEngine.acquireOrEnqueue; the
- * releaser grants it (status GRANTED, holds already in the state word) and unparks the thread.
- * Before parking it polls the grant Spin.GRANT times. Spurious wake-ups just loop. Giving up
- * goes through LockEngine.cancel, which decides under the queue lock: still WAITING -> unlinked (timeout returns false, interrupt throws), already
- * GRANTED -> the thread keeps the lock (interrupt status restored).
+ * The park loop of a queued thread, for every queue that implements Grantor (the read-write
+ * LockEngine, the FIFO-with-modes FifoEngine). The node was linked by the grantor's
+ * acquireOrEnqueue; the releaser grants it (status GRANTED, holds already counted) and unparks
+ * the thread. Before parking it polls the grant Spin.GRANT times. Spurious wake-ups just loop.
+ * Giving up goes through Grantor.cancel, which decides under the queue lock: still WAITING ->
+ * unlinked (timeout returns false, interrupt throws), already GRANTED -> the thread keeps the
+ * lock (interrupt status restored). A FIFO request answered with a failure is GRANTED too (the
+ * request is over); the caller checks Waiter.failure.
  */
 
 /** Blocking wait of a queued {@link ThreadWaiter}. Internal API. */
@@ -26,7 +29,7 @@ public final class Parking {
      * @return true if granted; false if the time ran out first (node withdrawn)
      * @throws InterruptedException if interruptible and interrupted before the grant (node withdrawn)
      */
-    public static boolean awaitGrant(LockEngine engine, Waiter node, Object blocker,
+    public static boolean awaitGrant(Grantor grantor, Waiter node, Object blocker,
                                      boolean interruptible, boolean timed, long nanos)
             throws InterruptedException {
         long deadline = timed ? System.nanoTime() + nanos : 0L;
@@ -40,7 +43,7 @@ public final class Parking {
             if (timed) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0L) {
-                    if (engine.cancel(node)) {
+                    if (grantor.cancel(node)) {
                         if (interrupted) {
                             Thread.currentThread().interrupt();
                         }
@@ -53,7 +56,7 @@ public final class Parking {
                 LockSupport.park(blocker);
             }
             if (Thread.interrupted()) {
-                if (interruptible && engine.cancel(node)) {
+                if (interruptible && grantor.cancel(node)) {
                     throw new InterruptedException();
                 }
                 interrupted = true;

@@ -1,5 +1,6 @@
 package io.rwlocker.internal;
 
+import io.rwlocker.Mode;
 import java.util.concurrent.locks.LockSupport;
 
 /** A waiter node for a parked platform or virtual thread. Internal API. */
@@ -11,8 +12,17 @@ public final class ThreadWaiter extends Waiter {
         this(Thread.currentThread(), writeHolds, readHolds);
     }
 
+    /** A FIFO request by the current thread for one hold of {@code mode}. */
+    public ThreadWaiter(Mode mode) {
+        this(Thread.currentThread(), 0, 0, mode);
+    }
+
     private ThreadWaiter(Thread thread, int writeHolds, int readHolds) {
-        super(thread, writeHolds, readHolds);
+        this(thread, writeHolds, readHolds, null);
+    }
+
+    private ThreadWaiter(Thread thread, int writeHolds, int readHolds, Mode mode) {
+        super(thread, writeHolds, readHolds, mode);
         this.thread = thread;
     }
 

@@ -1,5 +1,7 @@
 package io.rwlocker.internal;
 
+import io.rwlocker.Mode;
+
 /*
  * Implementation notes
  *
@@ -15,6 +17,15 @@ package io.rwlocker.internal;
  * What a grant gives: `writeHolds` write holds (0 for a read request) plus `readHolds` read
  * holds, owned by `owner` (a Thread, or a coroutine owner token). A plain lock() asks for one
  * hold; a condition waiter re-acquiring asks for all the holds it released.
+ *
+ * FIFO requests (FifoEngine, behind io.rwlocker.FifoLock) use the same nodes with `mode` set and
+ * both hold counts 0: a grant gives one hold of `mode`. On a grant the FifoEngine replaces `mode`
+ * with the equal mode object its hold table counts the hold under, so that the release finds it
+ * by identity and never calls a user's equals(). A FIFO request can also be answered with a
+ * failure: the mode's isCompatible threw while a releasing thread evaluated it. Then `failure` is
+ * set and the node is marked GRANTED (the request is over, its owner wakes up) with nothing taken;
+ * the owner rethrows `failure`. `mode` and `failure` are written under the queue lock before the
+ * volatile write of `status`, so the owner reads them safely after seeing GRANTED.
  *
  * Links `prev`/`next` belong to the one queue the node is in (lock queue or condition queue)
  * and are read and written only under the queue lock. `wakeNext` chains the nodes granted by one
@@ -40,6 +51,13 @@ public abstract class Waiter {
     public int writeHolds;
     /** Read holds to take on grant. */
     public int readHolds;
+    /**
+     * The mode of a FIFO request (null for a read-write lock request); after its grant, the mode
+     * object the hold is counted under (equal to the requested one).
+     */
+    public Mode mode;
+    /** Set instead of a grant when a FIFO request's mode threw from isCompatible; null otherwise. */
+    public Throwable failure;
 
     volatile int status;
     Waiter prev;
@@ -48,9 +66,15 @@ public abstract class Waiter {
     long ticket;
 
     protected Waiter(Object owner, int writeHolds, int readHolds) {
+        this(owner, writeHolds, readHolds, null);
+    }
+
+    /** A request for holds, or (with {@code mode} not null and no holds) a FIFO request. */
+    protected Waiter(Object owner, int writeHolds, int readHolds, Mode mode) {
         this.owner = owner;
         this.writeHolds = writeHolds;
         this.readHolds = readHolds;
+        this.mode = mode;
         this.status = NEW;
     }
 
@@ -74,4 +98,14 @@ public abstract class Waiter {
      * queue lock; must not block.
      */
     protected abstract void wake();
+
+    /** Wakes every node of a chain linked by {@code wakeNext} (outside the queue lock). */
+    static void wakeAll(Waiter chain) {
+        while (chain != null) {
+            Waiter next = chain.wakeNext;
+            chain.wakeNext = null;
+            chain.wake();
+            chain = next;
+        }
+    }
 }

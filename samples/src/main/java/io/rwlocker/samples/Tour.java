@@ -45,6 +45,10 @@ public final class Tour {
         FromStampedLock.run();
         FromMutex.run();
         FromKotlinConcurrent.run();
+        section("FIFO lock with your own modes: mutex, read/write, semaphore(3), maintenance (FifoRecipes)");
+        FifoRecipes.run();
+        section("The same recipes from coroutines with withMode { } (FifoCoroutines)");
+        FifoCoroutines.run();
         System.out.println();
         System.out.println("Tour done.");
     }

@@ -38,10 +38,12 @@ public final class Report {
     /** Our benchmark classes' simple names (for the "other classes" section). */
     static final Set<String> KNOWN_CLASSES = Set.of("UncontendedBench", "ReadMostlyBench", "SeedScenarioBench",
             "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineSeedScenarioBench", "GuardedBench",
-            "PriorityDispatcherBench");
+            "PriorityDispatcherBench", "FifoLockBench");
 
     /** The priority dispatcher's ideal time for 1,000 reads of 1 ms, 64 at a time: 16 rounds (ms). */
     static final double PRIORITY_IDEAL_MILLIS = 16.0;
+    /** One FifoLock guard per acquisition (12-byte header, three references, two ints: 32 B). */
+    static final double FIFO_GUARD_BYTES = 32.5;
 
     /** The condition-broadcast benchmark (written elsewhere): reported when its results are present. */
     static final String CONDITION_BROADCAST = "ConditionBroadcastBench";
@@ -154,6 +156,7 @@ public final class Report {
         renderReadMostly();
         renderCoroutines();
         renderGuarded();
+        renderFifo();
         renderSeed("SeedScenarioBench", "Seed scenarios, threads (`Thread.sleep(1)` inside the lock)",
                 "reentrantLock", "ReentrantLock (baseline)", pngName);
         renderSeed("CoroutineSeedScenarioBench", "Seed scenarios, coroutines (`delay(1)` inside the mutex)",
@@ -322,6 +325,7 @@ public final class Report {
         seedTargets("SeedScenarioBench", "threads", "reentrantLock");
         seedTargets("CoroutineSeedScenarioBench", "coroutines", "mutex");
         priorityTargets();
+        fifoTargets();
         line();
     }
 
@@ -344,6 +348,23 @@ public final class Report {
             targetRow(target, "oursDelayReads", String.format(Locale.ROOT, "%.1f ms = %.2fx", reads.nanosPerOp() / 1e6, ratio),
                     "<= 1.30x", status(ratio <= 1.3));
         }
+    }
+
+    private void fifoTargets() {
+        timeRatio("FifoLock uncontended acquire(read) + close <= 2x RWLock.read()", "-",
+                find("FifoLockBench", "fifoRead"), find("FifoLockBench", "rwlockRead"), 2.0);
+        allocationAtMost("FifoLock: at most one small guard per acquisition", "uncontended acquire(read)",
+                find("FifoLockBench", "fifoRead"), FIFO_GUARD_BYTES);
+    }
+
+    private void allocationAtMost(String target, String label, Result ours, double bytes) {
+        String limit = String.format(Locale.ROOT, "<= %.0f B/op", Math.floor(bytes));
+        if (ours == null || ours.allocNorm == null) {
+            targetRow(target, label, "-", limit, ours == null ? "NOT MEASURED" : "NOT MEASURED (no -prof gc)");
+            return;
+        }
+        targetRow(target, label, String.format(Locale.ROOT, "%.3f B/op", ours.allocNorm), limit,
+                status(ours.allocNorm < bytes));
     }
 
     private void seedTargets(String benchClass, String kind, String baselineMethod) {
@@ -520,6 +541,23 @@ public final class Report {
         line();
         comparison("1,000 reads of `delay(1)`, 64 at a time", bench, List.of(new Column("oursDelayReads", "ours submitRead { delay(1) }")),
                 List.of(new Column("semaphoreDelayReads", "launch { Semaphore(64).withPermit { delay(1) } }")));
+    private void renderFifo() {
+        if (!hasClass("FifoLockBench")) {
+            return;
+        }
+        line("## FIFO lock with modes (`FifoLockBench`)");
+        line();
+        line("`FifoLock.acquire(mode)` + `close()` of its guard. Uncontended: one thread, against our own");
+        line("`RWLock.read()` (writer-preferring) and `java.util.concurrent.Semaphore`. Mix: two threads on one");
+        line("lock, each drawing read or write per operation, against `new ReentrantReadWriteLock(true)` (the");
+        line("JDK's arrival-order option) and our phase-fair `RWLock.fair()`.");
+        line();
+        comparison("Uncontended", "FifoLockBench",
+                List.of(new Column("fifoRead", "acquire(read)"), new Column("fifoWrite", "acquire(write)")),
+                List.of(new Column("rwlockRead", "RWLock.read()"), new Column("semaphore", "Semaphore"),
+                        new Column("fairSemaphore", "Semaphore (fair)")));
+        comparison("2 threads, read/write mix", "FifoLockBench", List.of(new Column("fifoMix", "FifoLock")),
+                List.of(new Column("rrwlFairMix", "RRWL fair"), new Column("rwlockFairMix", "RWLock.fair()")));
     }
 
     /**
