@@ -23,7 +23,10 @@ import java.lang.invoke.VarHandle;
  * counter and never changed (CAS from 0). See KeyOrder for the global order.
  *
  * `key` is the key the entry was created for (equal to every key that finds it); `hash` is its
- * hashCode(), taken once.
+ * hashCode(), taken once. `key` is cleared once the entry is dead and parked in SpareLocks, so the
+ * pool does not keep an old key reachable (a dead entry's key is read only by its last user,
+ * before that). `tenure` counts the entries the lock has served, this one included (SpareLocks
+ * retires a lock after a bounded tenure).
  *
  * Linearization points: a retain at its successful CAS n -> n+1; a release at its CAS (n -> n-1,
  * or 1 -> DEAD for the last user).
@@ -47,16 +50,19 @@ public final class KeyEntry {
         }
     }
 
-    final Object key;
+    /** Plain: published with the entry (the map's insertion); cleared only when dead and pooled. */
+    Object key;
     final int hash;
+    final int tenure;
     private final RWLock lock;
     private volatile int users = 1;
     private volatile long tieBreaker;
 
-    KeyEntry(Object key, int hash, RWLock lock) {
+    KeyEntry(Object key, int hash, RWLock lock, int tenure) {
         this.key = key;
         this.hash = hash;
         this.lock = lock;
+        this.tenure = tenure;
     }
 
     /** The key's lock. */

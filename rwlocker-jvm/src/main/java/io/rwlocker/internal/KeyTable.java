@@ -30,6 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * table exactly while someone holds or awaits its lock: size() returns to 0, and memory does not
  * grow with the number of distinct keys ever used. No weak references, no GC in the protocol.
  *
+ * The locks of dead entries are reused for new keys (SpareLocks): a key that comes and goes costs
+ * an entry and a map node, not a new RWLock, and a thread's per-lock reader records are reused
+ * rather than left behind in its ThreadLocalMap. Only idle locks are reused, so a new key's lock
+ * never carries anything over from the key it served before.
+ *
  * Cost: an uncontended acquisition of a key already in the table is one map lookup and one CAS on
  * the entry; a key not in the table adds an entry, a map insertion and a map removal. The map's
  * own bins are the only shared structure and no lock spans the table: different keys meet only
@@ -50,6 +55,7 @@ public final class KeyTable {
     private final boolean reentrantWriter;
     /** Source of the tie-breakers of entries with equal hashes (see KeyOrder). */
     private final AtomicLong ties = new AtomicLong();
+    private final SpareLocks spares = new SpareLocks();
 
     /** A table whose per-key locks have this policy and reentrancy. */
     public KeyTable(Policy policy, boolean reentrantWriter) {
@@ -100,22 +106,33 @@ public final class KeyTable {
                 entries.remove(key, found);
             }
             if (fresh == null) {
-                fresh = new KeyEntry(key, key.hashCode(), newLock());
+                fresh = newEntry(key);
             }
             found = entries.putIfAbsent(key, fresh);
             if (found == null) {
                 return fresh;
             }
             if (found.retain()) {
-                return found; // `fresh` was never published: it is garbage, nobody saw it
+                spares.offer(fresh); // never published: its lock was never used
+                return found;
             }
         }
+    }
+
+    private KeyEntry newEntry(Object key) {
+        int hash = key.hashCode();
+        KeyEntry spare = spares.take();
+        if (spare != null) {
+            return new KeyEntry(key, hash, spare.lock(), spare.tenure + 1);
+        }
+        return new KeyEntry(key, hash, RWLock.builder().policy(policy).reentrantWriter(reentrantWriter).build(), 1);
     }
 
     /** Gives back one retain of {@code entry}; the last user removes it from the table. */
     public void leave(KeyEntry entry) {
         if (entry.release()) {
             entries.remove(entry.key, entry);
+            spares.offer(entry);
         }
     }
 
@@ -154,10 +171,6 @@ public final class KeyTable {
         for (KeyEntry entry : retained) {
             leave(entry);
         }
-    }
-
-    private RWLock newLock() {
-        return RWLock.builder().policy(policy).reentrantWriter(reentrantWriter).build();
     }
 
     @Override
