@@ -52,7 +52,8 @@ class KeyedOrderSpec : FunSpec({
                 }
             }
         }
-        workers.forEach { it.join(240_000) }
+        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120)
+        workers.forEach { it.join(maxOf(1L, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))) }
         withClue("deadlock: threads still waiting ${workers.filter { it.isAlive }.map { it.name }} on $locks") {
             workers.none { it.isAlive } shouldBe true
         }

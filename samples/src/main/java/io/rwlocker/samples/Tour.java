@@ -26,6 +26,10 @@ public final class Tour {
         Telemetry.run();
         section("7. One lock for threads and coroutines (ThreadsAndCoroutines)");
         ThreadsAndCoroutines.run();
+        section("8. Per-key locks: the fleche store, one global lock vs KeyedLocks (PerKeyStore)");
+        PerKeyStore.run();
+        section("9. Coroutines: per-key transfers that cannot deadlock (KeyedTransfers)");
+        KeyedTransfers.run();
         System.out.println();
         System.out.println("Tour done.");
     }

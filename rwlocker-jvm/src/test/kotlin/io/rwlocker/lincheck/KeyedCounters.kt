@@ -1,0 +1,172 @@
+package io.rwlocker.lincheck
+
+import io.rwlocker.KeyedLocks
+import org.jetbrains.lincheck.datastructures.IntGen
+import org.jetbrains.lincheck.datastructures.Operation
+import org.jetbrains.lincheck.datastructures.Param
+import org.jetbrains.lincheck.datastructures.Validate
+import java.time.Duration
+
+/**
+ * A key of [KeyedCounters]: compared by [id], with keys 0 and 1 sharing a hash code (so the
+ * global order must break a tie), and a new instance per operation (so keys meet by equals).
+ */
+class CounterKey(val id: Int) {
+    override fun equals(other: Any?): Boolean = other is CounterKey && other.id == id
+
+    override fun hashCode(): Int = id / 2
+
+    override fun toString(): String = "key$id"
+}
+
+/**
+ * A map of three per-key counters guarded by a [KeyedLocks], checked for linearizability by
+ * Lincheck against [KeyedCountersModel] (plain counters). Updates are non-atomic
+ * read-modify-writes paired with a shadow copy, so a writer that is not exclusive on its key
+ * shows up as a lost update or a torn pair (an exception). Every operation acquires and releases
+ * inside itself, through a different entry point: `write`, `read`, `tryWrite` with a long timeout
+ * (never expires in model checking: Lincheck's clock stands still), `writeAll` of two keys (also
+ * the same key twice) in argument order, `readAll` of all keys with a duplicate, nested
+ * re-entry (counted with a reentrant writer, fail-fast without), and a brief `tryWrite` whose
+ * outcome depends on timing (it touches a pair outside the model). [checkTableEmpty] verifies
+ * after each run that every entry was removed: the reference count came back to zero on every
+ * path.
+ */
+abstract class KeyedCounters(private val config: LockConfig) {
+    private val locks = KeyedLocks.create<CounterKey>(config.policy, config.reentrantWriter)
+    private val values = IntArray(KEYS)
+    private val shadows = IntArray(KEYS)
+    private val touches = IntArray(KEYS)
+    private val touchShadows = IntArray(KEYS)
+
+    private fun observe(key: Int): Int {
+        val value = values[key]
+        check(value == shadows[key]) { "torn read of key $key (a writer is not exclusive)" }
+        check(touches[key] == touchShadows[key]) { "torn touch pair of key $key" }
+        return value
+    }
+
+    private fun add(key: Int, delta: Int): Int {
+        val next = observe(key) + delta
+        values[key] = next
+        shadows[key] = next
+        return next
+    }
+
+    /** Increment under `write(key)`; returns the new value. */
+    @Operation
+    fun increment(@Param(gen = IntGen::class, conf = "0:2") key: Int): Int =
+        locks.write(CounterKey(key)).use { add(key, 1) }
+
+    /** The value under `read(key)`. */
+    @Operation
+    fun get(@Param(gen = IntGen::class, conf = "0:2") key: Int): Int =
+        locks.read(CounterKey(key)).use { observe(key) }
+
+    /** Increment under `tryWrite(key, 1 minute)`. */
+    @Operation
+    fun timedIncrement(@Param(gen = IntGen::class, conf = "0:2") key: Int): Int {
+        val guard = locks.tryWrite(CounterKey(key), Duration.ofMinutes(1)) ?: return TIMED_OUT
+        return guard.use { add(key, 1) }
+    }
+
+    /** Moves one unit from `from` to `to` under `writeAll([from, to])`; returns the new value of `to`. */
+    @Operation
+    fun transfer(
+        @Param(gen = IntGen::class, conf = "0:2") from: Int,
+        @Param(gen = IntGen::class, conf = "0:2") to: Int,
+    ): Int = locks.writeAll(listOf(CounterKey(from), CounterKey(to))).use {
+        add(from, -1)
+        add(to, 1)
+    }
+
+    /** The sum of all counters under `readAll` of every key (one twice). */
+    @Operation
+    fun total(): Int = locks.readAll(listOf(CounterKey(2), CounterKey(0), CounterKey(1), CounterKey(0))).use {
+        observe(0) + observe(1) + observe(2)
+    }
+
+    /**
+     * Increment with re-entry: with a reentrant writer a nested `writeAll([key, key])` and
+     * `write(key)` (only the held key: nesting another key inside a hold would be the caller's own
+     * lock order, outside the table's guarantee); without it, `write(key)` and
+     * `writeAll([other, key])` must fail fast and take nothing (not even `other`).
+     */
+    @Operation
+    fun nestedIncrement(@Param(gen = IntGen::class, conf = "0:2") key: Int): Int = locks.write(CounterKey(key)).use {
+        val other = CounterKey((key + 1) % KEYS)
+        if (config.reentrantWriter) {
+            locks.writeAll(listOf(CounterKey(key), CounterKey(key))).use { locks.write(CounterKey(key)).use { add(key, 1) } }
+        } else {
+            check(failsFast { locks.write(CounterKey(key)) }) { "non-reentrant re-entry did not fail fast" }
+            check(failsFast { locks.writeAll(listOf(other, CounterKey(key))) }) { "writeAll re-entry did not fail fast" }
+            add(key, 1)
+        }
+    }
+
+    /** `tryWrite(key, 50 µs)` on the touch pair (its success depends on timing): returns consistency. */
+    @Operation
+    fun tryTouch(@Param(gen = IntGen::class, conf = "0:2") key: Int): Boolean {
+        locks.tryWrite(CounterKey(key), Duration.ofNanos(50_000))?.use {
+            observe(key)
+            touches[key] += 1
+            touchShadows[key] += 1
+        }
+        return true
+    }
+
+    /** After each run: no entry left (every reference count came back to zero), pairs agree. */
+    @Validate
+    fun checkTableEmpty() {
+        check(locks.size() == 0) { "entries left after the run: $locks" }
+        for (key in 0 until KEYS) observe(key)
+    }
+
+    private inline fun failsFast(acquire: () -> AutoCloseable): Boolean =
+        try {
+            acquire().close()
+            false
+        } catch (expected: IllegalStateException) {
+            true
+        }
+
+    companion object {
+        /** Keys 0, 1, 2. */
+        const val KEYS: Int = 3
+
+        /** Returned by a timed acquisition that timed out; the model never returns it. */
+        const val TIMED_OUT: Int = -1
+    }
+}
+
+/** Sequential specification of [KeyedCounters]: three plain counters. */
+class KeyedCountersModel {
+    private val values = IntArray(KeyedCounters.KEYS)
+
+    fun increment(key: Int): Int = ++values[key]
+    fun get(key: Int): Int = values[key]
+    fun timedIncrement(key: Int): Int = ++values[key]
+    fun transfer(from: Int, to: Int): Int {
+        values[from]--
+        return ++values[to]
+    }
+    fun total(): Int = values.sum()
+    fun nestedIncrement(key: Int): Int = ++values[key]
+    fun tryTouch(key: Int): Boolean = true
+}
+
+/** [KeyedCounters] in four configurations covering every policy and both reentrancy settings. */
+object KeyedCounterConfigs {
+    class WriterPreferring : KeyedCounters(LockConfig.WRITER_PREFERRING)
+    class ReaderPreferringReentrant : KeyedCounters(LockConfig.READER_PREFERRING_REENTRANT)
+    class Fair : KeyedCounters(LockConfig.FAIR)
+    class ExclusiveReentrant : KeyedCounters(LockConfig.EXCLUSIVE_REENTRANT)
+
+    /** The configurations checked, with their test classes. */
+    val all: List<Pair<LockConfig, Class<out KeyedCounters>>> = listOf(
+        LockConfig.WRITER_PREFERRING to WriterPreferring::class.java,
+        LockConfig.READER_PREFERRING_REENTRANT to ReaderPreferringReentrant::class.java,
+        LockConfig.FAIR to Fair::class.java,
+        LockConfig.EXCLUSIVE_REENTRANT to ExclusiveReentrant::class.java,
+    )
+}

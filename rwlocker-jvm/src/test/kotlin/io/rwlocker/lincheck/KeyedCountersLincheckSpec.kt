@@ -1,0 +1,33 @@
+package io.rwlocker.lincheck
+
+import io.kotest.core.spec.style.FunSpec
+import kotlin.time.Duration.Companion.minutes
+
+/**
+ * Lincheck model checking and stress of [KeyedCounters] (three per-key counters behind a
+ * KeyedLocks, through read, write, tryWrite, writeAll, readAll and re-entry) against the plain
+ * counters of [KeyedCountersModel], in four configurations that cover every policy and both
+ * reentrancy settings. Each check gets half the share of a GuardedCounter check (see
+ * [LincheckBudget]): a keyed operation runs the per-key lock plus a map lookup and a reference
+ * count, so its interleavings cost more.
+ */
+class KeyedCountersLincheckSpec : FunSpec({
+    timeout = 5.minutes.inWholeMilliseconds
+    blockingTest = true
+
+    for ((config, testClass) in KeyedCounterConfigs.all) {
+        test("model checking: $config") {
+            LincheckBudget.modelChecking(iterationDivisor = 2, invocationDivisor = 10)
+                .threads(3).actorsPerThread(2).actorsBefore(1).actorsAfter(1)
+                .loopBound(LincheckScenarios.LOOP_BOUND)
+                .sequentialSpecification(KeyedCountersModel::class.java)
+                .check(testClass)
+        }
+        test("stress: $config") {
+            LincheckBudget.stress(iterationDivisor = 2, invocationDivisor = 10)
+                .threads(3).actorsPerThread(3).actorsBefore(1).actorsAfter(1)
+                .sequentialSpecification(KeyedCountersModel::class.java)
+                .check(testClass)
+        }
+    }
+})
