@@ -6,10 +6,10 @@ import kotlin.time.Duration.Companion.minutes
 /**
  * Lincheck model checking and stress of [KeyedCounters] (three per-key counters behind a
  * KeyedLocks, through read, write, tryWrite, writeAll, readAll and re-entry) against the plain
- * counters of [KeyedCountersModel], in four configurations that cover every policy and both
- * reentrancy settings. Each check gets half the share of a GuardedCounter check (see
- * [LincheckBudget]): a keyed operation runs the per-key lock plus a map lookup and a reference
- * count, so its interleavings cost more.
+ * counters of [KeyedCountersModel], without and with a reentrant writer (see
+ * [KeyedCounterConfigs]). Model checking gets a fifth of a GuardedCounter check's share (see
+ * [LincheckBudget]): a keyed operation adds a map lookup, a reference count and, for a new key,
+ * a map insertion and removal, all of which the model checker interleaves.
  */
 class KeyedCountersLincheckSpec : FunSpec({
     timeout = 5.minutes.inWholeMilliseconds
@@ -17,7 +17,7 @@ class KeyedCountersLincheckSpec : FunSpec({
 
     for ((config, testClass) in KeyedCounterConfigs.all) {
         test("model checking: $config") {
-            LincheckBudget.modelChecking(iterationDivisor = 2, invocationDivisor = 10)
+            LincheckBudget.modelChecking(iterationDivisor = 2, invocationDivisor = 25)
                 .threads(3).actorsPerThread(2).actorsBefore(1).actorsAfter(1)
                 .loopBound(LincheckScenarios.LOOP_BOUND)
                 .sequentialSpecification(KeyedCountersModel::class.java)
