@@ -9,8 +9,10 @@ package io.rwlocker;
  * }
  * }</pre>
  *
- * <p>{@link #close()} declares no checked exception. Closing a guard twice is a misuse and
- * throws {@link IllegalMonitorStateException} like any unlock of a side that is not held.
+ * <p>{@link #close()} declares no checked exception. The guard of {@link LockSide#acquire()} is
+ * the side's unlock: closing it twice is a misuse and throws {@link IllegalMonitorStateException}
+ * like any unlock of a side that is not held. The guards of {@link KeyedLocks} release exactly
+ * once: a second {@code close()} does nothing.
  */
 public interface Guard extends AutoCloseable {
     /** Releases the hold this guard stands for. */

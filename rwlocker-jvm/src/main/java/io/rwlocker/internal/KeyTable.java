@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Invariants: an entry in the map is either live (users >= 1) or DEAD and about to be removed by
  * its last user; at most one live entry per key (the map holds one value per key, and a DEAD one
- * is replaced only after its removal); a DEAD entry's lock is held by nobody and awaited by nobody.
+ * is replaced only after its removal); a DEAD entry's lock is awaited by nobody and held by nobody
+ * (but for a grant that raced a coroutine's cancellation and is being given back: SpareLocks).
  *
  * Linearization points: enter at the retaining CAS (or the successful putIfAbsent of a fresh
  * entry); leave at the releasing CAS.

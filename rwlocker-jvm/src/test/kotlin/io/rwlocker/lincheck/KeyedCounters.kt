@@ -2,6 +2,7 @@ package io.rwlocker.lincheck
 
 import io.rwlocker.KeyedLocks
 import org.jetbrains.lincheck.datastructures.IntGen
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions
 import org.jetbrains.lincheck.datastructures.Operation
 import org.jetbrains.lincheck.datastructures.Param
 import org.jetbrains.lincheck.datastructures.Validate
@@ -34,8 +35,8 @@ class CounterKey(val id: Int) {
  * after each run that every entry was removed: the reference count came back to zero on every
  * path.
  */
-abstract class KeyedCounters(private val config: LockConfig) {
-    private val locks = KeyedLocks.create<CounterKey>(config.policy, config.reentrantWriter)
+abstract class KeyedCounters(private val config: LockConfig, private val plant: Plant = Plant.NONE) {
+    private val locks = table(javaClass, config)
     private val values = IntArray(KEYS)
     private val shadows = IntArray(KEYS)
     private val touches = IntArray(KEYS)
@@ -77,9 +78,19 @@ abstract class KeyedCounters(private val config: LockConfig) {
     fun transfer(
         @Param(gen = IntGen::class, conf = "0:2") from: Int,
         @Param(gen = IntGen::class, conf = "0:2") to: Int,
-    ): Int = locks.writeAll(java.util.List.of(CounterKey(from), CounterKey(to))).use {
+    ): Int {
+        val keys = java.util.List.of(CounterKey(from), CounterKey(to))
+        return when (plant) {
+            Plant.NONE -> locks.writeAll(keys).use { move(from, to) }
+            Plant.TRANSFER_UNDER_READ_ALL -> locks.readAll(keys).use { move(from, to) }
+            Plant.TRANSFER_IN_ARGUMENT_ORDER ->
+                locks.write(CounterKey(from)).use { locks.write(CounterKey(to)).use { move(from, to) } }
+        }
+    }
+
+    private fun move(from: Int, to: Int): Int {
         add(from, -1)
-        add(to, 1)
+        return add(to, 1)
     }
 
     /** The sum of all counters under `readAll` of every key (one twice). */
@@ -132,9 +143,39 @@ abstract class KeyedCounters(private val config: LockConfig) {
             true
         }
 
+    /** A bug planted for the negative controls (`KeyedNegativeControlSpec`); NONE in the real checks. */
+    enum class Plant {
+        NONE,
+
+        /** `transfer` under `readAll`: two transfers may update one key at once (a lost update). */
+        TRANSFER_UNDER_READ_ALL,
+
+        /** `transfer` by nested single-key writes in argument order: the ABBA deadlock. */
+        TRANSFER_IN_ARGUMENT_ORDER,
+    }
+
     companion object {
         /** Keys 0, 1, 2. */
         const val KEYS: Int = 3
+
+        private val TABLES = java.util.concurrent.ConcurrentHashMap<Class<*>, KeyedLocks<CounterKey>>()
+
+        /**
+         * The table of [testClass] (in [config]), shared by all its instances (Lincheck makes one
+         * per invocation; each test class has its own, so a failed negative control cannot leave
+         * a key held for a real check).
+         * It is empty between invocations ([checkTableEmpty] fails the check otherwise). A new
+         * table per invocation would create new per-key locks each time, each with its own
+         * ThreadLocal of reader records: the worker threads' ThreadLocalMaps would fill with
+         * thousands of stale entries, every instrumented ThreadLocal access would scan them (each
+         * invocation several times slower), and a replay would not be deterministic (every new
+         * ThreadLocal takes a new hash code). A shared table reuses its idle per-key locks. The
+         * price: after a failed invocation the table may be left held, so Lincheck's replay of
+         * the failure (for its trace) can report "Non-determinism found"; the report of the first
+         * failing execution, printed at the top of that message, is the finding.
+         */
+        fun table(testClass: Class<*>, config: LockConfig): KeyedLocks<CounterKey> =
+            TABLES.computeIfAbsent(testClass) { KeyedLocks.create(config.policy, config.reentrantWriter) }
 
         /** Returned by a timed acquisition that timed out; the model never returns it. */
         const val TIMED_OUT: Int = -1
@@ -167,9 +208,38 @@ object KeyedCounterConfigs {
     class WriterPreferring : KeyedCounters(LockConfig.WRITER_PREFERRING)
     class ExclusiveReentrant : KeyedCounters(LockConfig.EXCLUSIVE_REENTRANT)
 
+    /** Negative control: `transfer` under `readAll` (a planted lost update). */
+    class TransferUnderReadAll : KeyedCounters(LockConfig.WRITER_PREFERRING, Plant.TRANSFER_UNDER_READ_ALL)
+
+    /** Negative control: `transfer` locks its keys in argument order (a planted ABBA deadlock). */
+    class TransferInArgumentOrder : KeyedCounters(LockConfig.WRITER_PREFERRING, Plant.TRANSFER_IN_ARGUMENT_ORDER)
+
     /** The configurations checked, with their test classes. */
     val all: List<Pair<LockConfig, Class<out KeyedCounters>>> = listOf(
         LockConfig.WRITER_PREFERRING to WriterPreferring::class.java,
         LockConfig.EXCLUSIVE_REENTRANT to ExclusiveReentrant::class.java,
     )
+
+    /**
+     * Model checking of the scenario where the keyed layer's bugs live: two transfers between the
+     * same two keys (which share a hash code) in opposite orders, then the total. A wrong lock
+     * order deadlocks here, a key locked by two writers at once loses a unit. Random scenarios
+     * spread the budget over every operation; this one spends [invocations] interleavings on
+     * that one race (the negative controls prove that this finds both planted bugs).
+     */
+    fun oppositeTransfers(invocations: Int): ModelCheckingOptions = ModelCheckingOptions()
+        .iterations(0)
+        .invocationsPerIteration(invocations)
+        .addCustomScenario {
+            parallel {
+                thread { actor(KeyedCounters::transfer, 0, 1) }
+                thread { actor(KeyedCounters::transfer, 1, 0) }
+            }
+            post { actor(KeyedCounters::total) }
+        }
+        .loopBound(LincheckScenarios.LOOP_BOUND)
+        .sequentialSpecification(KeyedCountersModel::class.java)
+
+    /** The interleavings given to [oppositeTransfers]: 2/5 of the base invocations (400 by default). */
+    val oppositeTransfersBudget: Int get() = maxOf(1, LincheckBudget.invocations * 2 / 5)
 }
