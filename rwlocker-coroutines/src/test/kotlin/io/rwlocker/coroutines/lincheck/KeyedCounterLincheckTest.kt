@@ -34,7 +34,7 @@ class MutexKey(val id: Int) {
  * cancellation by [CounterLincheck].
  */
 abstract class KeyedCounterLincheck(policy: Policy, reentrant: Boolean) {
-    private val mutex = KeyedReadWriteMutex<MutexKey>(policy, reentrant)
+    private val mutex = TABLES.computeIfAbsent(javaClass) { KeyedReadWriteMutex(policy, reentrant) }
     private val values = IntArray(3)
 
     /** Non-atomic increment under `write(key)`; returns the new value. */
@@ -89,6 +89,18 @@ abstract class KeyedCounterLincheck(policy: Policy, reentrant: Boolean) {
     /** Stress testing. */
     @Test
     fun stress() = LincheckBudget.stress().check(this::class)
+
+    private companion object {
+        /**
+         * One mutex per test class, shared by its instances (Lincheck makes one per invocation),
+         * empty between invocations ([checkTableEmpty]). New per-key locks in every invocation
+         * would each bring a new ThreadLocal of reader records into the worker threads'
+         * ThreadLocalMaps (slow to interleave, and not deterministic on replay); a shared table
+         * reuses its idle per-key locks. After a failed invocation the replay may therefore report
+         * non-determinism, with the first execution's report (the finding) at the top.
+         */
+        val TABLES = java.util.concurrent.ConcurrentHashMap<Class<*>, KeyedReadWriteMutex<MutexKey>>()
+    }
 }
 
 /** [KeyedCounterLincheck] for [Policy.WRITER_PREFERRING], non-reentrant. */
