@@ -12,6 +12,10 @@ import io.rwlocker.internal.KeyTable;
  * thread may close it (the per-key locks own their holds per thread, as RWLock does), so `closed`
  * is written and read by one thread only and needs no atomics. The entry is left in a finally
  * block: the user count is given back even if the unlock failed.
+ *
+ * close() is kept small (the exception is built elsewhere) so that the JIT inlines it into the
+ * caller's try-with-resources and can scalar-replace the guard: then an acquisition of a key that
+ * already has an entry allocates nothing.
  */
 
 /** A held side of one key of a {@link KeyedLocks}; releases exactly once. */
@@ -38,18 +42,13 @@ final class KeyGuard implements Guard {
     @Override
     public void close() {
         if (Thread.currentThread() != owner) {
-            throw new IllegalMonitorStateException(
-                    "a KeyedLocks guard must be closed by the thread that acquired it (" + owner.getName() + ")");
+            throw KeyedLocks.foreignClose(owner);
         }
         if (closed) {
             return;
         }
         closed = true;
-        try {
-            KeyedLocks.unlock(entry, write);
-        } finally {
-            table.leave(entry);
-        }
+        KeyedLocks.release(table, entry, write);
     }
 
     @Override

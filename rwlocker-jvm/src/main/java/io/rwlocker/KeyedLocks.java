@@ -125,7 +125,9 @@ public final class KeyedLocks<K> {
      *         table has no reentrant writer
      */
     public Guard read(K key) {
-        return acquire(key, false);
+        KeyEntry entry = table.enter(key);
+        lockOrLeave(entry, false);
+        return new KeyGuard(table, entry, false); // small: inlined, the JIT can scalar-replace it
     }
 
     /**
@@ -138,7 +140,9 @@ public final class KeyedLocks<K> {
      *         already writes it and the table has no reentrant writer
      */
     public Guard write(K key) {
-        return acquire(key, true);
+        KeyEntry entry = table.enter(key);
+        lockOrLeave(entry, true);
+        return new KeyGuard(table, entry, true);
     }
 
     /**
@@ -220,15 +224,14 @@ public final class KeyedLocks<K> {
 
     // ------------------------------------------------------------------ internals
 
-    private Guard acquire(K key, boolean write) {
-        KeyEntry entry = table.enter(key);
+    /** Locks {@code entry}'s side; on failure (misuse: nothing was taken, or an Error) leaves it. */
+    private void lockOrLeave(KeyEntry entry, boolean write) {
         try {
             side(entry, write).lock();
-        } catch (Throwable failure) { // misuse (nothing was taken) or an Error
+        } catch (Throwable failure) {
             table.leave(entry);
             throw failure;
         }
-        return new KeyGuard(table, entry, write);
     }
 
     private Guard tryAcquire(K key, Duration timeout, boolean write) throws InterruptedException {
@@ -288,6 +291,21 @@ public final class KeyedLocks<K> {
     private static LockSide side(KeyEntry entry, boolean write) {
         RWLock lock = entry.lock();
         return write ? lock.write() : lock.read();
+    }
+
+    /** The exception for a guard closed by a thread other than its owner (kept out of close()). */
+    static IllegalMonitorStateException foreignClose(Thread owner) {
+        return new IllegalMonitorStateException(
+                "a KeyedLocks guard must be closed by the thread that acquired it (" + owner.getName() + ")");
+    }
+
+    /** Unlocks one hold of {@code entry}'s lock, then leaves the entry (even if the unlock failed). */
+    static void release(KeyTable table, KeyEntry entry, boolean write) {
+        try {
+            unlock(entry, write);
+        } finally {
+            table.leave(entry);
+        }
     }
 
     /** Unlocks one hold of {@code entry}'s lock. */

@@ -36,8 +36,7 @@ final class KeysGuard implements Guard {
     @Override
     public void close() {
         if (Thread.currentThread() != owner) {
-            throw new IllegalMonitorStateException(
-                    "a KeyedLocks guard must be closed by the thread that acquired it (" + owner.getName() + ")");
+            throw KeyedLocks.foreignClose(owner);
         }
         if (closed) {
             return;
