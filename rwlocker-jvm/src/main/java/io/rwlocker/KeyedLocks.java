@@ -127,7 +127,7 @@ public final class KeyedLocks<K> {
     public Guard read(K key) {
         KeyEntry entry = table.enter(key);
         lockOrLeave(entry, false);
-        return new KeyGuard(table, entry, false); // small: inlined, the JIT can scalar-replace it
+        return new KeyGuard(table, entry, false); // kept small: once inlined, the JIT may scalar-replace the guard
     }
 
     /**
