@@ -9,9 +9,10 @@ package io.rwlocker;
  * }
  * }</pre>
  *
- * <p>{@link #close()} declares no checked exception. Closing a {@link LockSide}'s guard twice is
- * a misuse and throws {@link IllegalMonitorStateException} like any unlock of a side that is not
- * held. A {@link FifoLock} guard stands for one owner-less hold and releases exactly once: a
+ * <p>{@link #close()} declares no checked exception. The guard of {@link LockSide#acquire()} is
+ * the side's unlock: closing it twice is a misuse and throws {@link IllegalMonitorStateException}
+ * like any unlock of a side that is not held. A {@link FifoLock} guard stands for one owner-less
+ * hold, and the guards of {@link KeyedLocks} for their keys' holds: they release exactly once, a
  * second {@code close()} does nothing.
  */
 public interface Guard extends AutoCloseable {

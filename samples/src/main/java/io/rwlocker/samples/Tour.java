@@ -49,6 +49,10 @@ public final class Tour {
         FifoRecipes.run();
         section("The same recipes from coroutines with withMode { } (FifoCoroutines)");
         FifoCoroutines.run();
+        section("Per-key locks: the fleche store, one global lock vs KeyedLocks (PerKeyStore)");
+        PerKeyStore.run();
+        section("Coroutines: per-key transfers that cannot deadlock (KeyedTransfers)");
+        KeyedTransfers.run();
         System.out.println();
         System.out.println("Tour done.");
     }

@@ -326,6 +326,10 @@ public final class Report {
         seedTargets("CoroutineSeedScenarioBench", "coroutines", "mutex");
         priorityTargets();
         fifoTargets();
+        timeRatio("KeyedLocks, 2 threads 90:10, <= 1.2x a never-cleaned ConcurrentHashMap<K, ReentrantReadWriteLock>",
+                "1,000 keys", find("KeyedLocksBench", "ours", "keys", "1000"),
+                find("KeyedLocksBench", "neverCleanedMap", "keys", "1000"), 1.2);
+        zeroAllocation("0 B/op, KeyedLocks, 2 threads 90:10", "one hot key", find("KeyedLocksBench", "ours", "keys", "1"));
         line();
     }
 
