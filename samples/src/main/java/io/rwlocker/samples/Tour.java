@@ -26,6 +26,10 @@ public final class Tour {
         Telemetry.run();
         section("7. One lock for threads and coroutines (ThreadsAndCoroutines)");
         ThreadsAndCoroutines.run();
+        section("8. Seeing inside a named lock: who waits, who reads, what JFR recorded (ContentionRecording)");
+        ContentionRecording.run();
+        section("9. Coroutines: a named mutex's monitoring snapshot (CoroutineMonitoring)");
+        CoroutineMonitoring.run();
         System.out.println();
         System.out.println("Tour done.");
     }
