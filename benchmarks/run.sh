@@ -83,10 +83,10 @@ put elapsed_build "$(( $(now) - start_build )) s$([[ $build == 1 ]] || echo ' (s
 [[ -f $jar ]] || { echo "run.sh: $jar is missing (build failed?)" >&2; exit 1; }
 "$java_cmd" -version > "$target/java-version.txt" 2>&1
 
-# Invocation 1, with -prof gc: the allocation-sensitive benchmarks (uncontended, read-mostly,
+# Invocation 1, with -prof gc: the allocation-sensitive benchmarks (uncontended, read-mostly, JFR events,
 # coroutine uncontended). Invocation 2: contended coroutines, the seed scenarios and, when the jar
 # has it, ConditionBroadcastBench (SingleShotTime benchmarks take -wi/-i as shot counts).
-gc_regex='\.(UncontendedBench|ReadMostlyBench|CoroutineUncontendedBench)\.'
+gc_regex='\.(UncontendedBench|ReadMostlyBench|CoroutineUncontendedBench|ObservabilityBench)\.'
 rest_regex='\.(CoroutineContendedBench|SeedScenarioBench|CoroutineSeedScenarioBench)\.'
 if "$java_cmd" -jar "$jar" -l | grep -q '\.ConditionBroadcastBench\.'; then
   rest_regex='\.(CoroutineContendedBench|SeedScenarioBench|CoroutineSeedScenarioBench|ConditionBroadcastBench)\.'
