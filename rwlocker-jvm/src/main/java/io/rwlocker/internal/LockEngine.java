@@ -154,10 +154,12 @@ public final class LockEngine extends LockEngineState {
         this.biasRestoredAt = System.nanoTime();
     }
 
+    /** The admission policy. */
     public Policy policy() {
         return policy;
     }
 
+    /** Whether the write owner may re-enter. */
     public boolean isReentrantWriter() {
         return reentrantWriter;
     }
@@ -183,6 +185,7 @@ public final class LockEngine extends LockEngineState {
 
     // ------------------------------------------------------------------ introspection
 
+    /** Whether anyone holds the write lock. A snapshot. */
     public boolean isWriteLocked() {
         return (state & WRITE_HELD) != 0;
     }
