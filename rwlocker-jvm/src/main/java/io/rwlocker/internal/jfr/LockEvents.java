@@ -19,8 +19,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *     when a hold starts, keeps the returned object with the hold (a thread's ReaderRecord, or
  *     the engine for the write lock), and calls endHold() when it ends.
  *
- * Cost when nobody records: the library loads no jdk.jfr class but FlightRecorder (to ask
- * whether it is initialized) until JFR is initialized; then, on the first lock creation or
+ * Cost when nobody records: the library loads no jdk.jfr class but FlightRecorder and its
+ * listener interface (to ask whether it is initialized) until JFR is initialized; then, on the first lock creation or
  * contended acquire that sees it so, it attaches: loads the events (JfrEvents), sets the timing
  * switch and installs a recording listener (RecorderHook). Attaching happens once. A recording
  * started after the first lock was created, in a JVM where JFR was not yet initialized, is seen
