@@ -84,10 +84,10 @@ put elapsed_build "$(( $(now) - start_build )) s$([[ $build == 1 ]] || echo ' (s
 "$java_cmd" -version > "$target/java-version.txt" 2>&1
 
 # Invocation 1, with -prof gc: the allocation-sensitive benchmarks (uncontended, read-mostly,
-# coroutine uncontended, Guarded, FIFO lock, keyed locks). Invocation 2: contended coroutines, the seed scenarios and, when the jar
+# coroutine uncontended, Guarded, FIFO lock, keyed locks, JFR events). Invocation 2: contended coroutines, the seed scenarios and, when the jar
 # has them, ConditionBroadcastBench and PriorityDispatcherBench (SingleShotTime benchmarks take -wi/-i
 # as shot counts).
-gc_regex='\.(UncontendedBench|ReadMostlyBench|CoroutineUncontendedBench|GuardedBench|FifoLockBench|KeyedLocksBench)\.'
+gc_regex='\.(UncontendedBench|ReadMostlyBench|CoroutineUncontendedBench|GuardedBench|FifoLockBench|KeyedLocksBench|ObservabilityBench)\.'
 rest_classes='CoroutineContendedBench|SeedScenarioBench|CoroutineSeedScenarioBench'
 listed=$("$java_cmd" -jar "$jar" -l)
 for extra in ConditionBroadcastBench PriorityDispatcherBench; do

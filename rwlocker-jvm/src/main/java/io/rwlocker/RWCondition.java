@@ -6,6 +6,7 @@ import io.rwlocker.internal.ReaderRecord;
 import io.rwlocker.internal.ThreadWaiter;
 import io.rwlocker.internal.WaitQueue;
 import io.rwlocker.internal.Waiter;
+import io.rwlocker.internal.jfr.TimingSwitch;
 import java.time.Duration;
 import java.util.Date;
 import java.util.Objects;
@@ -37,6 +38,9 @@ import java.util.function.BooleanSupplier;
  * returns false / throws), else the signal already counted it and it is treated as signalled
  * (await returns true / returns with the interrupt status set). A signal is never consumed by a
  * waiter that then reports a timeout, so no wake-up is lost.
+ *
+ * Waiting threads park with the lock (not this condition) as their blocker, so thread dumps and
+ * LockSupport.getBlocker name the lock, whichever way they wait for it.
  *
  * Invariants: a node is in at most one queue; `waiters` is edited only under the engine's queue
  * lock; enqueue and removal are O(1). Linearization points: await's release of the lock (the
@@ -207,6 +211,9 @@ public final class RWCondition implements Condition {
         engine.conditionEnqueue(waiters, node);
         record.holds = 0;
         if (readHolds > 0) {
+            if (TimingSwitch.on()) {
+                engine.endReadHold(record); // the read hold ends here, and a new one begins after
+            }
             engine.releaseThreadShare(record);
         }
         if (writeHolds > 0) {
@@ -226,9 +233,9 @@ public final class RWCondition implements Condition {
                     }
                     continue;
                 }
-                LockSupport.parkNanos(this, remaining);
+                LockSupport.parkNanos(lock, remaining); // the blocker is the lock (thread dumps)
             } else {
-                LockSupport.park(this);
+                LockSupport.park(lock);
             }
             if (Thread.interrupted()) {
                 if (interruptible && engine.conditionCancel(waiters, node)) {
@@ -243,6 +250,9 @@ public final class RWCondition implements Condition {
         reacquire(node, signalled);
         record.central = sharedReads;
         record.holds = readHolds;
+        if (readHolds > 0 && TimingSwitch.on()) {
+            engine.beginReadHold(record);
+        }
         if (throwInterrupt) {
             throw new InterruptedException();
         }

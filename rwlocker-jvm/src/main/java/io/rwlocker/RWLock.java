@@ -2,6 +2,8 @@ package io.rwlocker;
 
 import io.rwlocker.internal.EngineAccess;
 import io.rwlocker.internal.LockEngine;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
@@ -34,6 +36,29 @@ import java.util.concurrent.locks.ReadWriteLock;
  * (no {@code synchronized}: virtual threads do not pin). Uncontended acquire and release
  * allocate nothing. The same lock can be shared with coroutines through the coroutines module's
  * {@code RWLock.asReadWriteMutex()}.
+ *
+ * <p><b>Seeing inside.</b> Give a lock a {@linkplain Builder#name(String) name}: it shows in
+ * {@link #toString()} and in the lock's JFR events. Parked threads use the lock as their
+ * {@linkplain java.util.concurrent.locks.LockSupport#getBlocker(Thread) blocker}, also while they
+ * wait on one of its conditions. The monitoring snapshots {@link #getReadHolders()},
+ * {@link #getOwner()}, {@link #getQueuedThreads()}, {@link #hasQueuedThread(Thread)},
+ * {@link #hasWaiters(RWCondition)} and {@link #getWaitQueueLength(RWCondition)} say who holds and
+ * who waits:
+ *
+ * <pre>{@code
+ * RWLock lock = RWLock.builder().name("user-cache").build();
+ * ...
+ * Map<Thread, Integer> readers = lock.getReadHolders();   // e.g. {worker-3=2, worker-7=1}
+ * Thread writer = lock.getOwner();                          // null: no thread writes
+ * Collection<Thread> waiting = lock.getQueuedThreads();
+ * }</pre>
+ *
+ * <p>With a JDK Flight Recorder recording running, a request that had to queue is recorded as an
+ * {@code io.rwlocker.ContendedAcquire} event (lock name, policy, read or write, thread or
+ * coroutine, outcome; the duration is the wait; threshold 1 ms by default), and, if the recording
+ * enables it, a hold longer than its threshold (10 ms by default) as an {@code io.rwlocker.LongHold}
+ * event (disabled by default, since it times every hold). With no recording running, or with
+ * LongHold disabled, the uncontended paths do exactly what they do without events.
  */
 public final class RWLock implements ReadWriteLock, Lock {
     static {
@@ -45,7 +70,13 @@ public final class RWLock implements ReadWriteLock, Lock {
     private final WriteLock writeLock;
 
     private RWLock(Policy policy, boolean reentrantWriter) {
-        this.engine = new LockEngine(policy, reentrantWriter);
+        this(policy, reentrantWriter, null);
+    }
+
+    private RWLock(Policy policy, boolean reentrantWriter, String name) {
+        // String.concat, not '+': the first indy string concatenation of a JVM costs milliseconds.
+        this.engine = new LockEngine(policy, reentrantWriter, name != null ? name
+                : policy.name().concat("@").concat(Integer.toHexString(System.identityHashCode(this))));
         this.readLock = new ReadLock(this);
         this.writeLock = new WriteLock(this);
     }
@@ -70,15 +101,25 @@ public final class RWLock implements ReadWriteLock, Lock {
         return new RWLock(Policy.EXCLUSIVE, false);
     }
 
-    /** A builder: {@code RWLock.builder().policy(Policy.FAIR).reentrantWriter(true).build()}. */
+    /**
+     * A builder: {@code RWLock.builder().policy(Policy.FAIR).reentrantWriter(true).name("sessions").build()}.
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Builds an {@link RWLock}; the defaults are writer-preferring, non-reentrant. */
+    /**
+     * Builds an {@link RWLock}; the defaults are writer-preferring, non-reentrant, and a name made
+     * of the policy and the lock's identity.
+     *
+     * <pre>{@code
+     * RWLock lock = RWLock.builder().policy(Policy.FAIR).name("user-cache").build();
+     * }</pre>
+     */
     public static final class Builder {
         private Policy policy = Policy.WRITER_PREFERRING;
         private boolean reentrantWriter;
+        private String name;
 
         private Builder() {
         }
@@ -95,9 +136,25 @@ public final class RWLock implements ReadWriteLock, Lock {
             return this;
         }
 
+        /**
+         * The lock's name, shown by {@link RWLock#toString()} and in its JFR events (for example
+         * {@code "user-cache"}). Names need not be unique.
+         *
+         * @throws NullPointerException if {@code name} is null
+         * @throws IllegalArgumentException if {@code name} is empty
+         */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("name is empty");
+            }
+            this.name = name;
+            return this;
+        }
+
         /** A new lock with these settings. */
         public RWLock build() {
-            return new RWLock(policy, reentrantWriter);
+            return new RWLock(policy, reentrantWriter, name);
         }
     }
 
@@ -109,6 +166,15 @@ public final class RWLock implements ReadWriteLock, Lock {
     /** Whether the write holder may re-enter. */
     public boolean isReentrantWriter() {
         return engine.isReentrantWriter();
+    }
+
+    /**
+     * The lock's name: the one given to {@link Builder#name(String)}, else the policy and the
+     * lock's identity hash, e.g. {@code "WRITER_PREFERRING@1b6d3586"} (the hash thread dumps and
+     * {@link java.lang.management.ThreadInfo#getLockName()} show for a thread parked on it).
+     */
+    public String name() {
+        return engine.name();
     }
 
     /** The read side. */
@@ -199,11 +265,83 @@ public final class RWLock implements ReadWriteLock, Lock {
     }
 
     /**
-     * The state, e.g. {@code RWLock@1b6d3586[WRITER_PREFERRING, write locked by thread main,
-     * read holds = 0, queued = 2]}.
+     * The threads holding the read lock, each with its read hold count (nested holds included),
+     * in a new map. Exact also for holds taken on the biased path (published in per-thread
+     * records) and after a writer moved those into the shared count. Coroutines' holds (through
+     * {@code asReadWriteMutex()}) are not threads' and are not listed; a thread waiting on a
+     * condition has released its holds and is not listed either.
+     *
+     * <p>A monitoring snapshot, like the JDK's introspection methods: each thread's entry is read
+     * at a slightly different instant, and holds may change while it is built. Not for
+     * synchronization control.
+     */
+    public Map<Thread, Integer> getReadHolders() {
+        return engine.readHolders();
+    }
+
+    /**
+     * The thread that holds the write lock, or {@code null} if none does: the lock is not
+     * write-locked, or a coroutine holds it (see {@link #isWriteLocked()}). A monitoring snapshot.
+     */
+    public Thread getOwner() {
+        return engine.writeOwner() instanceof Thread thread ? thread : null;
+    }
+
+    /**
+     * The threads waiting to acquire either side, oldest first, in a new collection (coroutines
+     * and threads waiting on a condition are not included, as in the JDK). A monitoring snapshot.
+     */
+    public Collection<Thread> getQueuedThreads() {
+        return engine.queuedThreads();
+    }
+
+    /**
+     * Whether {@code thread} waits to acquire either side (not counting condition waits). A
+     * monitoring snapshot.
+     *
+     * @throws NullPointerException if {@code thread} is null
+     */
+    public boolean hasQueuedThread(Thread thread) {
+        Objects.requireNonNull(thread, "thread");
+        return engine.isQueued(thread);
+    }
+
+    /**
+     * Whether any thread waits on {@code condition}, a condition of this lock (a monitoring
+     * snapshot; the same as {@link RWCondition#hasWaiters()}).
+     *
+     * @throws NullPointerException if {@code condition} is null
+     * @throws IllegalArgumentException if {@code condition} belongs to another lock
+     */
+    public boolean hasWaiters(RWCondition condition) {
+        return ownCondition(condition).hasWaiters();
+    }
+
+    /**
+     * The number of threads waiting on {@code condition}, a condition of this lock (a monitoring
+     * snapshot; the same as {@link RWCondition#getWaitQueueLength()}).
+     *
+     * @throws NullPointerException if {@code condition} is null
+     * @throws IllegalArgumentException if {@code condition} belongs to another lock
+     */
+    public int getWaitQueueLength(RWCondition condition) {
+        return ownCondition(condition).getWaitQueueLength();
+    }
+
+    private RWCondition ownCondition(RWCondition condition) {
+        Objects.requireNonNull(condition, "condition");
+        if (condition.lock() != this) {
+            throw new IllegalArgumentException("not a condition of this lock: " + condition);
+        }
+        return condition;
+    }
+
+    /**
+     * The name and the state, e.g. {@code RWLock[user-cache: WRITER_PREFERRING, write locked by
+     * thread main, read holds = 0, queued = 2]}.
      */
     @Override
     public String toString() {
-        return "RWLock@" + Integer.toHexString(System.identityHashCode(this)) + "[" + engine + "]";
+        return "RWLock[" + engine + "]";
     }
 }

@@ -4,6 +4,8 @@ import io.rwlocker.internal.Parking;
 import io.rwlocker.internal.ReaderRecord;
 import io.rwlocker.internal.Spin;
 import io.rwlocker.internal.ThreadWaiter;
+import io.rwlocker.internal.jfr.LockEvents;
+import io.rwlocker.internal.jfr.TimingSwitch;
 
 /*
  * Implementation notes
@@ -17,6 +19,11 @@ import io.rwlocker.internal.ThreadWaiter;
  *               (Spin.ACQUIRE; the policy's rule still applies to every retry);
  *   4. queued:  a ThreadWaiter node, parked until the engine grants it.
  * The release of the outermost hold (LockEngine.releaseThreadShare) undoes whichever it was.
+ *
+ * JFR: a request that reaches step 4 is a ContendedAcquire event (begun before the node is
+ * linked, ended with the outcome). Where an outermost hold begins or ends, `if (TimingSwitch.on())`
+ * times it for LongHold; the switch is a JIT constant, so while it is off these paths compile as
+ * if the line were not there.
  */
 
 /**
@@ -87,6 +94,9 @@ public final class ReadLock extends LockSide {
         }
         if (engine.tryReadVisible(record)) {
             record.holds = 1;
+            if (TimingSwitch.on()) {
+                engine.beginReadHold(record);
+            }
             return true;
         }
         return tryCentral(record);
@@ -98,6 +108,9 @@ public final class ReadLock extends LockSide {
             record.central = 1;
             record.holds = 1;
             engine.maybeRestoreBias(record);
+            if (TimingSwitch.on()) {
+                engine.beginReadHold(record);
+            }
             return true;
         }
         return false;
@@ -107,6 +120,9 @@ public final class ReadLock extends LockSide {
         engine.addReadHolds(1);
         record.central = 1;
         record.holds = 1;
+        if (TimingSwitch.on()) {
+            engine.beginReadHold(record);
+        }
     }
 
     private boolean acquireSlow(ReaderRecord record, boolean interruptible, boolean timed, long nanos)
@@ -129,13 +145,33 @@ public final class ReadLock extends LockSide {
             Thread.onSpinWait();
         }
         ThreadWaiter node = new ThreadWaiter(0, 1);
-        if (engine.acquireOrEnqueue(node)
-                || Parking.awaitGrant(engine, node, lock, interruptible, timed, nanos)) {
-            record.central = 1;
-            record.holds = 1;
+        Object event = LockEvents.beginAcquire();
+        if (engine.acquireOrEnqueue(node)) {
+            takeGrantedHold(record);
             return true;
         }
-        return false;
+        boolean granted;
+        try {
+            granted = Parking.awaitGrant(engine, node, lock, interruptible, timed, nanos);
+        } catch (InterruptedException e) {
+            LockEvents.endAcquire(event, engine.name(), engine.policy(), false, false, LockEvents.INTERRUPTED);
+            throw e;
+        }
+        LockEvents.endAcquire(event, engine.name(), engine.policy(), false, false,
+                granted ? LockEvents.ACQUIRED : LockEvents.TIMED_OUT);
+        if (granted) {
+            takeGrantedHold(record);
+        }
+        return granted;
+    }
+
+    /** Records the outermost hold the engine granted to this thread's node (a central hold). */
+    private void takeGrantedHold(ReaderRecord record) {
+        record.central = 1;
+        record.holds = 1;
+        if (TimingSwitch.on()) {
+            engine.beginReadHold(record);
+        }
     }
 
     @Override
@@ -147,6 +183,9 @@ public final class ReadLock extends LockSide {
         }
         record.holds = holds - 1;
         if (holds == 1) {
+            if (TimingSwitch.on()) {
+                engine.endReadHold(record);
+            }
             engine.releaseThreadShare(record);
         }
     }
@@ -163,6 +202,6 @@ public final class ReadLock extends LockSide {
 
     @Override
     public String toString() {
-        return "ReadLock[" + engine + "]";
+        return "ReadLock[" + engine + "]"; // the engine's string starts with the lock's name
     }
 }

@@ -4,6 +4,8 @@ import io.rwlocker.internal.Parking;
 import io.rwlocker.internal.ReaderRecord;
 import io.rwlocker.internal.Spin;
 import io.rwlocker.internal.ThreadWaiter;
+import io.rwlocker.internal.jfr.LockEvents;
+import io.rwlocker.internal.jfr.TimingSwitch;
 
 /**
  * The write side of an {@link RWLock}: exclusive, owned by one thread, admitted by the lock's
@@ -93,8 +95,20 @@ public final class WriteLock extends LockSide {
             Thread.onSpinWait();
         }
         ThreadWaiter node = new ThreadWaiter(1, 0);
-        return engine.acquireOrEnqueue(node)
-                || Parking.awaitGrant(engine, node, lock, interruptible, timed, nanos);
+        Object event = LockEvents.beginAcquire(); // JFR ContendedAcquire, if on: only queued requests
+        if (engine.acquireOrEnqueue(node)) {
+            return true;
+        }
+        boolean granted;
+        try {
+            granted = Parking.awaitGrant(engine, node, lock, interruptible, timed, nanos);
+        } catch (InterruptedException e) {
+            LockEvents.endAcquire(event, engine.name(), engine.policy(), true, false, LockEvents.INTERRUPTED);
+            throw e;
+        }
+        LockEvents.endAcquire(event, engine.name(), engine.policy(), true, false,
+                granted ? LockEvents.ACQUIRED : LockEvents.TIMED_OUT);
+        return granted;
     }
 
     @Override
@@ -123,10 +137,12 @@ public final class WriteLock extends LockSide {
             throw new IllegalStateException(
                     "cannot downgrade a nested write hold: release the inner write holds first");
         }
-        engine.downgrade();
+        engine.downgrade(); // ends the write hold's LongHold timing, if on
         ReaderRecord record = engine.record();
         record.central++;
-        record.holds++;
+        if (record.holds++ == 0 && TimingSwitch.on()) {
+            engine.beginReadHold(record);
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.concurrent.atomic.AtomicReference
+import java.util.concurrent.locks.LockSupport
 
 /** Whether this JVM has virtual threads (JDK 21+); the module itself compiles for Java 17. */
 private val hasVirtualThreads: Boolean = Runtime.version().feature() >= 21
@@ -26,7 +27,8 @@ private object VirtualThreads {
 /**
  * Virtual threads (JDK 21+; visibly skipped on older JDKs): thousands of readers hold the lock at
  * once (no hold limit, no pinning: the lock parks with LockSupport), and a thousand readers
- * blocked behind a writer are admitted when it leaves.
+ * blocked behind a writer are admitted when it leaves; a waiting virtual thread is seen by the
+ * introspection (queued threads, blocker, read holders) like a platform thread.
  */
 class VirtualThreadSpec : FunSpec({
     timeout = 60_000L
@@ -42,6 +44,46 @@ class VirtualThreadSpec : FunSpec({
         done.awaitOpen()
         seen.get() shouldBe true
         VirtualThreads.isVirtual(thread) shouldBe true
+    }
+
+    for (v in allVariants.filter { !it.reentrant }) {
+        test("a waiting virtual thread shows in getQueuedThreads and parks on the lock; a reading one in getReadHolders [$v]")
+            .config(enabledIf = { hasVirtualThreads }) {
+                val lock = v.newLock()
+                val failure = AtomicReference<Throwable>()
+                withActors(1, "writer") { (holder) ->
+                    holder.call { lock.write().lock() }
+                    val readHolders = AtomicReference<Map<Thread, Int>>()
+                    val done = CountDownLatch(1)
+                    val waiter = VirtualThreads.start {
+                        try {
+                            lock.read().lock()
+                            lock.read().lock()
+                            try {
+                                readHolders.set(lock.getReadHolders())
+                            } finally {
+                                lock.read().unlock()
+                                lock.read().unlock()
+                            }
+                        } catch (t: Throwable) {
+                            failure.set(t)
+                        } finally {
+                            done.countDown()
+                        }
+                    }
+                    awaitQueued(lock, 1)
+                    lock.getQueuedThreads() shouldBe listOf(waiter)
+                    lock.hasQueuedThread(waiter) shouldBe true
+                    VirtualThreads.isVirtual(lock.getQueuedThreads().single()) shouldBe true
+                    awaitTrue("the virtual thread parks on the lock", lock) { LockSupport.getBlocker(waiter) === lock }
+                    holder.call { lock.write().unlock() }
+                    done.awaitOpen()
+                    failure.get() shouldBe null
+                    readHolders.get() shouldBe mapOf(waiter to 2)
+                }
+                lock.getQueuedThreads() shouldBe emptyList()
+                lock.shouldBeFree()
+            }
     }
 
     for (v in sharedReadVariants.filter { !it.reentrant }) {

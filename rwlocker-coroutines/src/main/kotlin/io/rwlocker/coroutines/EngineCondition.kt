@@ -62,7 +62,7 @@ internal class EngineCondition(
             }
         } catch (e: CancellationException) {
             if (signalled) engine.signal(waiters, 1)
-            if (!keptGrant) withContext(NonCancellable) { mutex.acquire(job, writeHolds, readHolds) }
+            if (!keptGrant) withContext(NonCancellable) { mutex.acquire(job, writeHolds, readHolds, recorded = false) }
             mutex.restoreScopeReads(job, readHolds)
             throw e
         }
@@ -87,5 +87,5 @@ internal class EngineCondition(
 
     override fun signalAll(): Int = signal(Int.MAX_VALUE)
 
-    override fun toString(): String = "SuspendCondition[waiters = ${engine.conditionLength(waiters)}]"
+    override fun toString(): String = "SuspendCondition[waiters = ${engine.conditionLength(waiters)}, ${mutex.name}]"
 }

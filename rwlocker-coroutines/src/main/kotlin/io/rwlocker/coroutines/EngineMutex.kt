@@ -3,12 +3,18 @@ package io.rwlocker.coroutines
 import io.rwlocker.Policy
 import io.rwlocker.RWLock
 import io.rwlocker.internal.LockEngine
+import io.rwlocker.internal.jfr.LockEvents
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.jvm.internal.CoroutineStackFrame
+import kotlinx.coroutines.AbstractCoroutine
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.suspendCancellableCoroutine
 
 /*
@@ -34,6 +40,11 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * Upgrade and re-entry checks are made only when the fast path fails: a coroutine holding a read
  * can never pass the write fast path (the read count is not 0), nor a writer the read fast path.
  *
+ * JFR: a lock request that queues (acquire(), the slow path only) is an io.rwlocker.ContendedAcquire
+ * event with waiter "coroutine", ended as acquired, cancelled, or timed out when the cancellation
+ * is withTimeout's. Write holds are timed for io.rwlocker.LongHold by the engine (whoever owns
+ * them); coroutine read holds are not (no per-owner record to keep the start in).
+ *
  * Linearization points: those of the engine (the CAS that takes or releases the holds).
  */
 
@@ -55,6 +66,26 @@ internal class EngineMutex(
     override val policy: Policy get() = engine.policy()
     override val isWriteLocked: Boolean get() = engine.isWriteLocked
     override val readHolds: Int get() = engine.readHolds()
+
+    /** The engine's (the lock's) name. */
+    val name: String get() = engine.name()
+
+    /** A monitoring snapshot of holds and waiters by face; see [ReadWriteMutexSnapshot]. */
+    fun snapshot(): ReadWriteMutexSnapshot {
+        val queued = engine.queuedByFace()
+        val reads = engine.readHoldsByFace()
+        val owner = engine.writeOwner()
+        return ReadWriteMutexSnapshot(
+            name = engine.name(),
+            policy = engine.policy(),
+            coroutineReadHolds = reads[1],
+            threadReadHolds = reads[0],
+            coroutineWriteHolds = if (owner == null || owner is Thread) 0 else engine.writeHoldsOf(owner),
+            writeOwnerThread = owner as? Thread,
+            queuedCoroutines = queued[1],
+            queuedThreads = queued[0],
+        )
+    }
 
     // ------------------------------------------------------------------ raw, owner-less calls
 
@@ -228,17 +259,42 @@ internal class EngineMutex(
 
     // ------------------------------------------------------------------ suspension
 
-    /** Suspends until [owner] is granted the holds; prompt cancellation (see CoroutineWaiter). */
-    internal suspend fun acquire(owner: Any, writeHolds: Int, readHolds: Int) {
+    /**
+     * Suspends until [owner] is granted the holds; prompt cancellation (see CoroutineWaiter). A
+     * wait in the queue is a JFR ContendedAcquire event unless [recorded] is false (a condition
+     * waiter re-acquiring after its cancellation: that is not a new request).
+     */
+    internal suspend fun acquire(owner: Any, writeHolds: Int, readHolds: Int, recorded: Boolean = true) {
         val node = CoroutineWaiter(engine, owner, writeHolds, readHolds)
-        suspendCancellableCoroutine<Unit> { cont ->
-            node.continuation = cont
-            if (engine.acquireOrEnqueue(node)) {
-                cont.resume(Unit) { _, _, _ -> node.settle() }
-            } else {
-                cont.invokeOnCancellation { node.onCancelled() }
-            }
+        val event = if (recorded) LockEvents.beginAcquire() else null
+        if (event == null) {
+            suspendCancellableCoroutine<Unit> { cont -> enqueueOrResume(node, cont) }
+            return
         }
+        var queued = false
+        try {
+            suspendCancellableCoroutine<Unit> { cont -> queued = !enqueueOrResume(node, cont) }
+        } catch (e: CancellationException) {
+            if (queued) {
+                val outcome = if (e is TimeoutCancellationException) LockEvents.TIMED_OUT else LockEvents.CANCELLED
+                LockEvents.endAcquire(event, engine.name(), engine.policy(), writeHolds > 0, true, outcome)
+            }
+            throw e
+        }
+        if (queued) {
+            LockEvents.endAcquire(event, engine.name(), engine.policy(), writeHolds > 0, true, LockEvents.ACQUIRED)
+        }
+    }
+
+    /** Links [node] or acquires at once (then resumes [cont]); returns whether it acquired at once. */
+    private fun enqueueOrResume(node: CoroutineWaiter, cont: CancellableContinuation<Unit>): Boolean {
+        node.continuation = cont
+        if (engine.acquireOrEnqueue(node)) {
+            cont.resume(Unit) { _, _, _ -> node.settle() }
+            return true
+        }
+        cont.invokeOnCancellation { node.onCancelled() }
+        return false
     }
 
     override fun toString(): String = "ReadWriteMutex[$engine]"

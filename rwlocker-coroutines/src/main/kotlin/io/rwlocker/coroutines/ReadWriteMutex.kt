@@ -36,6 +36,10 @@ import io.rwlocker.internal.EngineAccess
  *
  * A mutex made by [RWLock.asReadWriteMutex] shares its state with that [RWLock]: threads and
  * coroutines exclude each other.
+ *
+ * **Monitoring.** A mutex has a [name] (`ReadWriteMutex(name = "sessions")`), shown in `toString()`
+ * and in JDK Flight Recorder events; [snapshot] tells how many coroutines and threads hold it and
+ * wait for it.
  */
 public interface ReadWriteMutex {
     /** The admission policy. */
@@ -82,12 +86,31 @@ public interface ReadWriteMutex {
 
 /**
  * A new suspending read-write mutex with the given [policy]; with [reentrantWriter] a nested
- * [write] (or [read]) inside a [write] scope of the same coroutine re-enters.
+ * [write] (or [read]) inside a [write] scope of the same coroutine re-enters. Its [name] is made
+ * of the policy and an identity hash; the overload with a `name` parameter names it.
  */
 public fun ReadWriteMutex(
     policy: Policy = Policy.WRITER_PREFERRING,
     reentrantWriter: Boolean = false,
 ): ReadWriteMutex = RWLock.builder().policy(policy).reentrantWriter(reentrantWriter).build().asReadWriteMutex()
+
+/**
+ * A new suspending read-write mutex named [name], as `ReadWriteMutex(policy, reentrantWriter)`
+ * otherwise. The name shows in `toString()`, in [snapshot] and in the JDK Flight Recorder events
+ * of the mutex (`io.rwlocker.ContendedAcquire` for a coroutine that waited, with its outcome):
+ *
+ * ```
+ * val sessions = ReadWriteMutex(Policy.FAIR, name = "sessions")
+ * ```
+ *
+ * Throws [IllegalArgumentException] if [name] is empty.
+ */
+public fun ReadWriteMutex(
+    policy: Policy = Policy.WRITER_PREFERRING,
+    reentrantWriter: Boolean = false,
+    name: String,
+): ReadWriteMutex =
+    RWLock.builder().policy(policy).reentrantWriter(reentrantWriter).name(name).build().asReadWriteMutex()
 
 /**
  * The suspending face of this lock: the same state, so a thread holding `write()` keeps

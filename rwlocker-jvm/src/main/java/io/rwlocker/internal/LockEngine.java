@@ -1,6 +1,8 @@
 package io.rwlocker.internal;
 
 import io.rwlocker.Policy;
+import io.rwlocker.internal.jfr.LockEvents;
+import io.rwlocker.internal.jfr.TimingSwitch;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.ReentrantLock;
@@ -67,6 +69,16 @@ import java.util.concurrent.locks.ReentrantLock;
  *   - a queue is non-empty iff its QUEUED bit is set;
  *   - no queued node is admissible by decide() (hand-off is eager).
  *
+ * Observability (DESIGN.md 4.5): `name` is fixed at construction. The snapshots (readHolders,
+ * queuedThreads, queuedCounts, ...) read the queues under the queue lock and the reader registry
+ * without it; they are for monitoring, never for control. JFR hold timing (LongHold) of the write
+ * lock lives here because every owner's write acquisition passes through here: where a write is
+ * acquired (the fast CAS, a grant) and where it ends (releaseWrite, downgrade), `if
+ * (TimingSwitch.on())` guards a call that begins or ends the event kept in `writeHoldEvent`. The
+ * switch is a JIT constant, so with timing off those paths compile exactly as without it. The
+ * event field follows writeOwner's discipline (written by the owner or by its granter before
+ * GRANTED).
+ *
  * Linearization points: a fast-path acquire or release at its successful CAS; a biased read at
  * its publishing store (validated by the re-check), its release at the CAS HELD -> NONE; a queued acquire
  * at the granting CAS made by the releaser (or by the enqueuer, when it found the lock free);
@@ -106,6 +118,7 @@ public final class LockEngine extends LockEngineState implements Grantor {
 
     private final Policy policy;
     private final boolean reentrantWriter;
+    private final String name;
     private final Admission admission;
     private final long readerBlockMask;
 
@@ -125,11 +138,15 @@ public final class LockEngine extends LockEngineState implements Grantor {
     private volatile int queueLength;
     /** The suspending face over this engine, created once on demand. */
     private volatile Object attachment;
+    /** The LongHold event of the current write hold, while holds are timed (see the notes). */
+    private Object writeHoldEvent;
 
-    /** An engine for the given policy. */
-    public LockEngine(Policy policy, boolean reentrantWriter) {
+    /** An engine for the given policy, named {@code name} (in toString and JFR events). */
+    public LockEngine(Policy policy, boolean reentrantWriter, String name) {
         this.policy = policy;
         this.reentrantWriter = reentrantWriter;
+        this.name = name;
+        LockEvents.active(); // attaches to JFR if it was initialized (a recording started): cheap
         this.admission = new Admission(policy);
         this.readerBlockMask = admission.readerBlockMask;
         this.biasAllowed = policy != Policy.EXCLUSIVE;
@@ -137,12 +154,19 @@ public final class LockEngine extends LockEngineState implements Grantor {
         this.biasRestoredAt = System.nanoTime();
     }
 
+    /** The admission policy. */
     public Policy policy() {
         return policy;
     }
 
+    /** Whether the write owner may re-enter. */
     public boolean isReentrantWriter() {
         return reentrantWriter;
+    }
+
+    /** The lock's name. */
+    public String name() {
+        return name;
     }
 
     /**
@@ -161,6 +185,7 @@ public final class LockEngine extends LockEngineState implements Grantor {
 
     // ------------------------------------------------------------------ introspection
 
+    /** Whether anyone holds the write lock. A snapshot. */
     public boolean isWriteLocked() {
         return (state & WRITE_HELD) != 0;
     }
@@ -183,13 +208,98 @@ public final class LockEngine extends LockEngineState implements Grantor {
     /** Total read holds of all owners: coroutines and threads (nested holds included). A snapshot. */
     public int readHolds() {
         long[] threads = visibleReaders.tally();
-        long total = (state & READ_MASK) - threads[1] + threads[0];
-        return (int) Math.max(0L, Math.min(total, Integer.MAX_VALUE));
+        return clampToInt((state & READ_MASK) - threads[1] + threads[0]);
     }
 
     /** Nodes waiting to acquire (condition waiters excluded). */
     public int queueLength() {
         return queueLength;
+    }
+
+    /**
+     * Read holds split by face, {@code [threads, others]}: the holds of the threads' read records
+     * (nested holds included) and the rest of the state word's count (coroutines and other
+     * owner-less holders). A monitoring snapshot: a thread between its acquiring CAS and the
+     * update of its record is counted with the others for that instant.
+     */
+    public int[] readHoldsByFace() {
+        long[] threads = visibleReaders.tally();
+        long others = (state & READ_MASK) - threads[1];
+        return new int[] {clampToInt(threads[0]), clampToInt(others)};
+    }
+
+    private static int clampToInt(long value) {
+        return (int) Math.max(0L, Math.min(value, Integer.MAX_VALUE));
+    }
+
+    /** The threads waiting to acquire, oldest first (condition waiters excluded). A snapshot. */
+    public java.util.List<Thread> queuedThreads() {
+        java.util.List<Thread> result = new java.util.ArrayList<>();
+        queueLock.lock();
+        try {
+            // Both queues in arrival order (tickets), merged.
+            Waiter r = readers.head;
+            Waiter w = writers.head;
+            while (r != null || w != null) {
+                Waiter next;
+                if (w == null || (r != null && r.ticket < w.ticket)) {
+                    next = r;
+                    r = r.next;
+                } else {
+                    next = w;
+                    w = w.next;
+                }
+                if (next instanceof ThreadWaiter t) {
+                    result.add(t.thread());
+                }
+            }
+        } finally {
+            queueLock.unlock();
+        }
+        return result;
+    }
+
+    /** Whether {@code thread} waits to acquire (condition waiters excluded). A snapshot. */
+    public boolean isQueued(Thread thread) {
+        queueLock.lock();
+        try {
+            return containsThread(readers, thread) || containsThread(writers, thread);
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    private static boolean containsThread(WaitQueue queue, Thread thread) {
+        for (Waiter n = queue.head; n != null; n = n.next) {
+            if (n instanceof ThreadWaiter t && t.thread() == thread) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Nodes waiting to acquire by face, {@code [threads, others]} (others: coroutines); condition
+     * waiters excluded. A snapshot, consistent within itself (taken under the queue lock).
+     */
+    public int[] queuedByFace() {
+        queueLock.lock();
+        try {
+            int threads = countThreads(readers) + countThreads(writers);
+            return new int[] {threads, readers.size + writers.size - threads};
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
+    private static int countThreads(WaitQueue queue) {
+        int n = 0;
+        for (Waiter node = queue.head; node != null; node = node.next) {
+            if (node instanceof ThreadWaiter) {
+                n++;
+            }
+        }
+        return n;
     }
 
     // ------------------------------------------------------------------ fast paths
@@ -215,6 +325,9 @@ public final class LockEngine extends LockEngineState implements Grantor {
         if (s == 0L && STATE.compareAndSet(this, 0L, WRITE_HELD)) {
             writeOwner = owner;
             writeHolds = 1;
+            if (TimingSwitch.on()) {
+                beginWriteHold();
+            }
             return true;
         }
         if (s != 0L && (s & ~(BIAS | REVOKING)) == 0L) {
@@ -233,6 +346,9 @@ public final class LockEngine extends LockEngineState implements Grantor {
             if (STATE.compareAndSet(this, 0L, WRITE_HELD)) {
                 writeOwner = owner;
                 writeHolds = 1;
+                if (TimingSwitch.on()) {
+                    beginWriteHold();
+                }
                 return true;
             }
             return false;
@@ -419,6 +535,9 @@ public final class LockEngine extends LockEngineState implements Grantor {
 
     /** Releases the write lock entirely (all write holds); the caller checked it owns it. */
     public void releaseWrite() {
+        if (TimingSwitch.on()) {
+            endWriteHold();
+        }
         writeHolds = 0;
         writeOwner = null;
         for (;;) {
@@ -438,6 +557,9 @@ public final class LockEngine extends LockEngineState implements Grantor {
      * readers are admitted as the policy allows. The caller checked ownership and holds == 1.
      */
     public void downgrade() {
+        if (TimingSwitch.on()) {
+            endWriteHold();
+        }
         writeHolds = 0;
         writeOwner = null;
         for (;;) {
@@ -479,6 +601,36 @@ public final class LockEngine extends LockEngineState implements Grantor {
         wakeAll(woken);
     }
 
+    // ------------------------------------------------------------------ hold timing (JFR LongHold)
+
+    /** The write lock was just acquired (by its owner or for it, before GRANTED): time the hold. */
+    private void beginWriteHold() {
+        writeHoldEvent = LockEvents.beginHold();
+    }
+
+    /** The write hold ends (the owner releases or downgrades; writeOwner still set). */
+    private void endWriteHold() {
+        Object event = writeHoldEvent;
+        if (event != null) {
+            writeHoldEvent = null;
+            LockEvents.endHold(event, name, policy, true, !(writeOwner instanceof Thread));
+        }
+    }
+
+    /** A thread's outermost read hold begins (holds timed only; the caller checked TimingSwitch.on()). */
+    public void beginReadHold(ReaderRecord record) {
+        record.holdEvent = LockEvents.beginHold();
+    }
+
+    /** A thread's outermost read hold ends (the caller checked TimingSwitch.on()). */
+    public void endReadHold(ReaderRecord record) {
+        Object event = record.holdEvent;
+        if (event != null) {
+            record.holdEvent = null;
+            LockEvents.endHold(event, name, policy, false, false);
+        }
+    }
+
     // ------------------------------------------------------------------ queuing
 
     /**
@@ -507,6 +659,9 @@ public final class LockEngine extends LockEngineState implements Grantor {
                     if (STATE.compareAndSet(this, 0L, WRITE_HELD + node.readHolds)) {
                         writeOwner = node.owner;
                         writeHolds = node.writeHolds;
+                        if (TimingSwitch.on()) {
+                            beginWriteHold();
+                        }
                         node.status = Waiter.GRANTED;
                         return true;
                     }
@@ -616,6 +771,9 @@ public final class LockEngine extends LockEngineState implements Grantor {
                 queueLength = readers.size + writers.size;
                 writeOwner = node.owner;
                 writeHolds = node.writeHolds;
+                if (TimingSwitch.on()) {
+                    beginWriteHold();
+                }
                 node.wakeNext = null;
                 node.status = Waiter.GRANTED;
                 return node;
@@ -736,7 +894,7 @@ public final class LockEngine extends LockEngineState implements Grantor {
     public String toString() {
         long s = state;
         Object owner = writeOwner;
-        StringBuilder sb = new StringBuilder().append(policy);
+        StringBuilder sb = new StringBuilder().append(name).append(": ").append(policy);
         if (reentrantWriter) {
             sb.append(", reentrant writer");
         }

@@ -33,6 +33,7 @@ import java.lang.ref.WeakReference;
  * share a cache line (the point of the biased path is that readers touch only their own line).
  * The fields other threads read (`threadId`, by VisibleReaders.current(); `threadRef`, by
  * pruning and introspection) sit after the trailing padding, so reading them does not touch the owner's hot line.
+ * So does `holdEvent` (owner-only, used only while JFR times holds: LockEngine.beginReadHold).
  * The JVM fills any gap in a superclass with subclass fields, so every padding class leaves no
  * gap (see `pad0i`), and the hot block is a multiple of 8 bytes; ReaderLayoutSpec asserts the
  * offsets on each JDK the suite runs on.
@@ -55,6 +56,11 @@ public final class ReaderRecord extends ReaderRecordFields {
     final long threadId;
     /** The owning thread, weakly: pruning and introspection; never keeps a dead thread alive. */
     final WeakReference<Thread> threadRef;
+    /**
+     * The JFR LongHold event of the outermost read hold, while holds are timed; owner-only, and off
+     * the hot line (written only while a recording times holds).
+     */
+    public Object holdEvent;
 
     @SuppressWarnings("deprecation") // Thread.getId(): threadId() is JDK 19+, this is --release 17
     ReaderRecord(Thread thread) {

@@ -26,6 +26,11 @@ public final class ThreadWaiter extends Waiter {
         this.thread = thread;
     }
 
+    /** The waiting thread. */
+    public Thread thread() {
+        return thread;
+    }
+
     @Override
     protected void wake() {
         LockSupport.unpark(thread);

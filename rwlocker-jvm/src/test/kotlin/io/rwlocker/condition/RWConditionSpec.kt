@@ -54,7 +54,11 @@ internal enum class AwaitKind {
 /** How an await ends in the exit-path scenarios. */
 private enum class Exit { SIGNAL, TIMEOUT, INTERRUPT, SPURIOUS_WAKEUP, INTERRUPT_WHILE_UNINTERRUPTIBLE }
 
-/** Whether [thread] is parked (WAITING or TIMED_WAITING) with [blocker] as its blocker. */
+/**
+ * Whether [thread] is parked (WAITING or TIMED_WAITING) with [blocker] as its blocker. Condition
+ * waiters park with the lock as their blocker (DESIGN.md 4.5), like threads waiting to acquire: a
+ * test tells the two apart by the condition's queue.
+ */
 private fun parkedOn(thread: Thread, blocker: Any): Boolean {
     val state = thread.state
     return (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) &&
@@ -103,7 +107,10 @@ class RWConditionSpec : FunSpec({
                                 waiterShape.release(lock)
                             }
                         }
-                        eventually("the waiter waits on the condition") { condition.waitQueueLength == 1 }
+                        // Enqueued first, then its hold released: wait for both.
+                        eventually("the waiter waits on the condition, its hold released") {
+                            condition.waitQueueLength == 1 && !lock.isWriteLocked && lock.readLockCount == 0
+                        }
                         val side = if (signallerWrites) lock.write() else lock.read()
                         side.tryLock(BOUND_MS, MILLISECONDS) shouldBe true
                         try {
@@ -849,7 +856,7 @@ class RWConditionSpec : FunSpec({
             }
         }
         eventually("the waiter consumes the status and parks on the condition") {
-            condition.waitQueueLength == 1 && !waiter.thread.isInterrupted && parkedOn(waiter.thread, condition)
+            condition.waitQueueLength == 1 && !waiter.thread.isInterrupted && parkedOn(waiter.thread, lock)
         }
         lock.readLockCount shouldBe 0
         lock.read().tryLock(BOUND_MS, MILLISECONDS) shouldBe true
@@ -964,7 +971,7 @@ class RWConditionSpec : FunSpec({
         val lock = RWLock.writerPreferring()
         val condition = lock.newCondition()
         val text = condition.toString()
-        (text.startsWith("RWCondition[waiters = 0, RWLock@")).shouldBeTrue()
+        (text.startsWith("RWCondition[waiters = 0, RWLock[")).shouldBeTrue()
         (text.contains("WRITER_PREFERRING")).shouldBeTrue()
         lock.isWriteLocked.shouldBeFalse()
     }
@@ -1034,7 +1041,9 @@ private fun exitScenario(lock: RWLock, shape: HoldShape, exit: Exit) {
             Exit.SPURIOUS_WAKEUP -> {
                 repeat(3) {
                     LockSupport.unpark(waiter.thread)
-                    eventually("the waiter parks on the condition again") { parkedOn(waiter.thread, condition) }
+                    eventually("the waiter parks on the condition again") {
+                        parkedOn(waiter.thread, lock) && condition.waitQueueLength == 1
+                    }
                     condition.waitQueueLength shouldBe 1
                     lock.queueLength shouldBe 0
                 }
@@ -1045,7 +1054,7 @@ private fun exitScenario(lock: RWLock, shape: HoldShape, exit: Exit) {
             Exit.INTERRUPT_WHILE_UNINTERRUPTIBLE -> {
                 waiter.thread.interrupt()
                 eventually("the waiter consumes the interrupt and parks on the condition again") {
-                    !waiter.thread.isInterrupted && parkedOn(waiter.thread, condition)
+                    !waiter.thread.isInterrupted && parkedOn(waiter.thread, lock) && condition.waitQueueLength == 1
                 }
                 condition.waitQueueLength shouldBe 1
                 lock.queueLength shouldBe 0

@@ -53,6 +53,10 @@ public final class Tour {
         PerKeyStore.run();
         section("Coroutines: per-key transfers that cannot deadlock (KeyedTransfers)");
         KeyedTransfers.run();
+        section("Seeing inside a named lock: who waits, who reads, what JFR recorded (ContentionRecording)");
+        ContentionRecording.run();
+        section("Coroutines: a named mutex's monitoring snapshot (CoroutineMonitoring)");
+        CoroutineMonitoring.run();
         System.out.println();
         System.out.println("Tour done.");
     }

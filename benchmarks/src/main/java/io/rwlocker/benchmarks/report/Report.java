@@ -38,7 +38,7 @@ public final class Report {
     /** Our benchmark classes' simple names (for the "other classes" section). */
     static final Set<String> KNOWN_CLASSES = Set.of("UncontendedBench", "ReadMostlyBench", "SeedScenarioBench",
             "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineSeedScenarioBench", "GuardedBench",
-            "PriorityDispatcherBench", "FifoLockBench");
+            "PriorityDispatcherBench", "FifoLockBench", "ObservabilityBench");
 
     /** The priority dispatcher's ideal time for 1,000 reads of 1 ms, 64 at a time: 16 rounds (ms). */
     static final double PRIORITY_IDEAL_MILLIS = 16.0;
@@ -157,6 +157,7 @@ public final class Report {
         renderCoroutines();
         renderGuarded();
         renderFifo();
+        renderObservability();
         renderSeed("SeedScenarioBench", "Seed scenarios, threads (`Thread.sleep(1)` inside the lock)",
                 "reentrantLock", "ReentrantLock (baseline)", pngName);
         renderSeed("CoroutineSeedScenarioBench", "Seed scenarios, coroutines (`delay(1)` inside the mutex)",
@@ -330,6 +331,12 @@ public final class Report {
                 "1,000 keys", find("KeyedLocksBench", "ours", "keys", "1000"),
                 find("KeyedLocksBench", "neverCleanedMap", "keys", "1000"), 1.2);
         zeroAllocation("0 B/op, KeyedLocks, 2 threads 90:10", "one hot key", find("KeyedLocksBench", "ours", "keys", "1"));
+        for (String side : List.of("read", "write")) {
+            String plain = side.equals("read") ? "oursRead" : "oursWrite";
+            timeRatio("JFR events, no recording: uncontended " + side + " <= 1.03x the plain figure",
+                    "WRITER_PREFERRING", find("ObservabilityBench", side, "recording", "none"),
+                    find("UncontendedBench", plain, "policy", "WRITER_PREFERRING"), 1.03);
+        }
         line();
     }
 
@@ -607,6 +614,45 @@ public final class Report {
         line("Unit: " + rows.get(0).unit + "; ratio = our time per operation / the anchor's"
                 + (throughput ? " (throughputs inverted)" : "") + ", below 1.00 ours is faster.");
         line();
+    }
+
+    private void renderObservability() {
+        if (!hasClass("ObservabilityBench")) {
+            return;
+        }
+        line("## JFR events on the uncontended path (`ObservabilityBench`)");
+        line();
+        line("Lock + unlock of a WRITER_PREFERRING lock, one thread, with no recording (`none`), a recording");
+        line("with the JDK's default settings and the library's events disabled (`eventsOff`), and the same");
+        line("with ContendedAcquire and LongHold (10 ms) enabled (`eventsOn`: every hold is timed). \"plain\"");
+        line("is `UncontendedBench` (same lock, same critical section) from the same run; RRWL runs under the");
+        line("same recording.");
+        line();
+        line("| Case | Ours | plain | ratio | RRWL | ratio |");
+        line("|---|---:|---:|---:|---:|---:|");
+        for (String side : List.of("read", "write")) {
+            Result plain = find("UncontendedBench", side.equals("read") ? "oursRead" : "oursWrite",
+                    "policy", "WRITER_PREFERRING");
+            for (String recording : List.of("none", "eventsOff", "eventsOn")) {
+                Result ours = find("ObservabilityBench", side, "recording", recording);
+                if (ours == null) {
+                    continue;
+                }
+                Result rrwl = find("ObservabilityBench", side.equals("read") ? "rrwlRead" : "rrwlWrite",
+                        "recording", recording);
+                line("| " + side + ", " + recording + " | " + cell(ours) + " | "
+                        + (plain == null ? "- | -" : cell(plain) + " | " + ratio(ours, plain)) + " | "
+                        + (rrwl == null ? "- | -" : cell(rrwl) + " | " + ratio(ours, rrwl)) + " |");
+            }
+        }
+        line();
+        line("Unit: " + results.stream().filter(r -> r.benchClass.equals("ObservabilityBench")).findFirst()
+                .map(r -> r.unit).orElse("?") + "; ratio = our time / the other's, below 1.00 ours is faster.");
+        line();
+    }
+
+    private static String ratio(Result ours, Result other) {
+        return String.format(Locale.ROOT, "%.2f", ours.nanosPerOp() / other.nanosPerOp());
     }
 
     // ------------------------------------------------------------------ seed scenarios
