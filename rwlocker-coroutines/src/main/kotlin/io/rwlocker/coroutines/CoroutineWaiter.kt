@@ -4,6 +4,7 @@ import io.rwlocker.Mode
 import io.rwlocker.internal.Grantor
 import io.rwlocker.internal.Waiter
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater
+import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
 
 /*
@@ -17,19 +18,31 @@ import kotlinx.coroutines.CancellableContinuation
  *
  * Grant vs cancellation (prompt cancellation guarantee, DESIGN.md 5.1). The engine marks the node
  * GRANTED under its queue lock (the holds are then in the state word, a write grant names the
- * node's owner as write owner), and calls wake() -> resume(Unit, onCancellation) after releasing
- * the queue lock. A cancellation can come at any instant of that sequence. Its handler runs in the
- * cancelling thread BEFORE kotlinx dispatches the CancellationException to the coroutine, so the
- * handler is where the holds must go back: once the cancelled coroutine can run again it holds
- * nothing and is nobody's owner.
+ * node's owner as write owner), and calls wake() -> resume(Unit) after releasing the queue lock.
+ * A cancellation can come at any instant of that sequence. Whoever gives the holds back must have
+ * finished doing so before the cancelled coroutine can run again (else it would observe itself as
+ * the owner and, say, fail a nested-write check or re-enter a lock it is about to lose). So the
+ * give-back of a queued node happens in exactly one place: its cancellation handler.
+ *   - kotlinx calls the handler of a cancelled continuation, in every order of events, before the
+ *     coroutine can observe its CancellationException: cancelled before the resume (the handler
+ *     runs in the cancelling thread before it dispatches the exception), cancelled after the
+ *     resume but before the coroutine ran (the dispatch or getResult calls the handler, then
+ *     resumes with the exception in the same thread), handler installed only after both (then
+ *     invokeOnCancellation calls it at once, in the coroutine's own thread).
  *   - handler: engine.cancel(node); if the node was still WAITING it is unlinked (admission
- *     re-runs); if it was GRANTED, the handler gives the holds back (settle()).
- *   - resume's onCancellation (the coroutine was cancelled after wake() resumed it but before it
- *     ran, or wake() came after the cancellation): gives the holds back (settle()).
- * Both may run for one node (kotlinx invokes the cancel handler and onCancellation when a resumed
- * but undispatched continuation is cancelled), so `settled` (0 -> 1 by CAS) makes the give-back
- * happen exactly once. A condition waiter whose handler finds its re-acquisition granted keeps
- * the grant instead (keepGrant(), the same CAS): it needs exactly those holds back anyway.
+ *     re-runs); if it was GRANTED, the handler gives the holds back (settle()) and returns only
+ *     then.
+ *   - wake() therefore resumes WITHOUT an onCancellation callback. (It had one, and a
+ *     cancellation before the resume then ran the handler and that callback in two threads; when
+ *     the callback won the give-back, the handler returned at once and the coroutine could run
+ *     its catch block while the resuming thread was still releasing: outside stress (CI) caught a
+ *     coroutine that still owned the write lock after its CancellationException.)
+ *   - A request granted at once (acquireOrEnqueue true: no handler installed) resumes with an
+ *     onCancellation that gives back: kotlinx calls it in the coroutine's own thread before the
+ *     exception is thrown.
+ * `settled` (0 -> 1 by CAS) keeps the give-back exactly once anyway, and lets a condition waiter
+ * whose handler finds its re-acquisition granted keep the grant instead (keepGrant(), the same
+ * CAS): it needs exactly those holds back.
  *
  * Linearization point of a cancelled-while-granted request: the give-back's releasing CAS in the
  * engine, which happens before the coroutine observes its CancellationException.
@@ -53,8 +66,9 @@ internal class CoroutineWaiter(
     @JvmField
     var settled: Int = 0
 
+    /** Resumes the coroutine; its cancellation handler alone gives the grant back (see notes). */
     override fun wake() {
-        continuation.resume(Unit) { _, _, _ -> settle() }
+        continuation.resume(Unit)
     }
 
     /** Gives the granted holds back, unless that (or keepGrant) already happened. */

@@ -20,8 +20,8 @@ import kotlinx.coroutines.withContext
  *
  * Cancellation: the handler withdraws the node from the condition queue (not signalled) or from
  * the lock queue (signalled, not yet granted); if the re-acquisition was granted at that instant
- * the handler keeps the grant (CoroutineWaiter.keepGrant: exactly the holds the scope needs, and
- * the resume's onCancellation then gives nothing back). Then, in the coroutine, await re-acquires
+ * the handler keeps the grant (CoroutineWaiter.keepGrant: exactly the holds the scope needs; the
+ * handler is the only place a granted node's holds are settled, see CoroutineWaiter). Then, in the coroutine, await re-acquires
  * (w, r) non-cancellably unless the grant was kept, and rethrows, so the enclosing scope releases exactly what it took; if the node had been signalled,
  * the signal is passed to the next waiter. All queue edits are under the engine's queue lock:
  * O(1), no scan.
