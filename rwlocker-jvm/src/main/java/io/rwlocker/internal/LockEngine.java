@@ -103,6 +103,14 @@ public final class LockEngine extends LockEngineState implements Grantor {
     /** A thread checks whether the bias may come back once every this many central reads. */
     private static final int BIAS_CHECK_MASK = 63;
 
+    /**
+     * Whether reads may take the biased path at all: the system property {@code
+     * io.rwlocker.biasedReads} (default true), read once. Off, every read CASes the state word
+     * (what EXCLUSIVE always does); the measurement that chose the default for virtual threads
+     * is {@code VirtualReadersBench}.
+     */
+    static final boolean BIASED_READS = biasedReads();
+
     private static final VarHandle STATE;
     private static final VarHandle ATTACHMENT;
 
@@ -149,9 +157,17 @@ public final class LockEngine extends LockEngineState implements Grantor {
         LockEvents.active(); // attaches to JFR if it was initialized (a recording started): cheap
         this.admission = new Admission(policy);
         this.readerBlockMask = admission.readerBlockMask;
-        this.biasAllowed = policy != Policy.EXCLUSIVE;
+        this.biasAllowed = policy != Policy.EXCLUSIVE && BIASED_READS;
         this.state = biasAllowed ? BIAS : 0L;
         this.biasRestoredAt = System.nanoTime();
+    }
+
+    private static boolean biasedReads() {
+        try {
+            return !"false".equalsIgnoreCase(System.getProperty("io.rwlocker.biasedReads"));
+        } catch (SecurityException e) {
+            return true;
+        }
     }
 
     /** The admission policy. */
