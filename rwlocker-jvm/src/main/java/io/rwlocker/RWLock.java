@@ -171,7 +171,7 @@ public final class RWLock implements ReadWriteLock, Lock {
     /**
      * The lock's name: the one given to {@link Builder#name(String)}, else the policy and the
      * lock's identity hash, e.g. {@code "WRITER_PREFERRING@1b6d3586"} (the hash thread dumps and
-     * {@link java.lang.management.ThreadInfo#getLockName()} show for a thread parked on it).
+     * {@code java.lang.management.ThreadInfo.getLockName()} show for a thread parked on it).
      */
     public String name() {
         return engine.name();
