@@ -552,6 +552,8 @@ public final class Report {
         line();
         comparison("1,000 reads of `delay(1)`, 64 at a time", bench, List.of(new Column("oursDelayReads", "ours submitRead { delay(1) }")),
                 List.of(new Column("semaphoreDelayReads", "launch { Semaphore(64).withPermit { delay(1) } }")));
+    }
+
     private void renderFifo() {
         if (!hasClass("FifoLockBench")) {
             return;
