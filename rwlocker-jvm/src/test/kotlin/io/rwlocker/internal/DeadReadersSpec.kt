@@ -99,11 +99,10 @@ class DeadReadersSpec : FunSpec({
             val lock = RWLock.writerPreferring()
             val readers = readersOf(lock)
             val before = usedHeapAfterGc()
-            val ofVirtual = Thread::class.java.getMethod("ofVirtual").invoke(null)
-            val factory = ofVirtual.javaClass.getMethod("factory").apply { isAccessible = true }
-                .invoke(ofVirtual) as java.util.concurrent.ThreadFactory
-            val executor = Executors::class.java.getMethod("newThreadPerTaskExecutor", java.util.concurrent.ThreadFactory::class.java)
-                .invoke(null, factory) as ExecutorService
+            // Public API only (JDK 21+, looked up reflectively: this module compiles for 17). The
+            // builder's implementation class is not open to reflection, so no setAccessible.
+            val executor = Executors::class.java.getMethod("newVirtualThreadPerTaskExecutor")
+                .invoke(null) as ExecutorService
             readOnceOnNewThreads(lock, virtualThreads, executor)
             val retained = usedHeapAfterGc() - before
             // Many virtual threads run at once, so the bound is looser than for 4 platform
