@@ -39,12 +39,17 @@ public final class ConfigDowngrade {
         }
         config = "v2 (reloaded)";
         write.downgrade();                       // atomically: write -> read
+        String published;
         try {
-            System.out.println("  published " + config + " while a writer waits: " + lock);
+            published = config;
+            System.out.println("  published " + published + " while a writer waits: " + lock);
         } finally {
             lock.read().unlock();
         }
-        competitorDone.await(5, TimeUnit.SECONDS);
+        boolean ran = competitorDone.await(5, TimeUnit.SECONDS);
         System.out.println("  then the waiting writer ran: " + config);
+        if (!published.equals("v2 (reloaded)") || !ran || !config.equals("v3 (competitor)")) {
+            throw new IllegalStateException("a writer slipped in between the write and the read: " + published);
+        }
     }
 }

@@ -4,6 +4,8 @@ import io.rwlocker.Guard;
 import io.rwlocker.RWCondition;
 import io.rwlocker.RWLock;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -55,16 +57,42 @@ public final class JobQueue {
             Thread.onSpinWait();
         }
         int next = 0;
-        for (int batch = 1; batch <= 3; batch++) {
-            try (Guard g = lock.write().acquire()) {
-                for (int i = 0; i < batch; i++) {
-                    jobs.add("job-" + next++);
-                }
-                int woken = jobsAvailable.signal(batch);
-                System.out.printf("  batch of %d jobs: signal(%d) woke %d workers%n", batch, batch, woken);
+        StringBuilder wokenPerBatch = new StringBuilder();
+        for (int size = 1; size <= 3; size++) {
+            List<String> batch = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                batch.add("job-" + next++);
             }
+            // Wait until every worker is back in the queue, so that signal(n) has 4 to choose from.
+            while (jobsAvailable.getWaitQueueLength() < workers) {
+                Thread.onSpinWait();
+            }
+            int woken;
+            try (Guard g = lock.write().acquire()) {
+                jobs.addAll(batch);
+                woken = jobsAvailable.signal(batch.size());   // no thundering herd
+            }
+            wokenPerBatch.append(wokenPerBatch.length() == 0 ? "" : ", ").append(woken);
+            if (woken != size) {
+                throw new IllegalStateException("signal(" + size + ") woke " + woken + " of " + workers + " workers");
+            }
+            awaitCount(done, total - next);
         }
         boolean all = done.await(5, TimeUnit.SECONDS);
-        System.out.println("  all " + total + " jobs ran: " + all + " " + log);
+        System.out.println("  batches of 1, 2, 3 jobs among " + workers + " idle workers: signal(n) woke "
+                + wokenPerBatch + "; all " + total + " jobs ran: " + all);
+        if (!all) {
+            throw new IllegalStateException("jobs left: " + done.getCount() + ", ran " + log);
+        }
+    }
+
+    private static void awaitCount(CountDownLatch latch, long count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (latch.getCount() > count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("jobs not run in time: " + latch.getCount());
+            }
+            Thread.sleep(1);
+        }
     }
 }

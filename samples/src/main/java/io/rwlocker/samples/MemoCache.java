@@ -3,8 +3,15 @@ package io.rwlocker.samples;
 import io.rwlocker.Guard;
 import io.rwlocker.RWLock;
 import io.rwlocker.WriteLock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -81,6 +88,38 @@ public final class MemoCache {
     public int computations() {
         try (Guard g = lock.read().acquire()) {
             return computations;
+        }
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        run();
+    }
+
+    /** Eight threads ask for the same four keys at once: each key is computed exactly once. */
+    public static void run() throws InterruptedException {
+        MemoCache cache = correct(key -> key * 7);
+        Queue<String> answers = new ConcurrentLinkedQueue<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread thread = new Thread(() -> {
+                ReadHeavyCache.awaitQuietly(start);
+                for (int key = 0; key < 4; key++) {
+                    answers.add(cache.computeIfAbsent(key));
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        start.countDown();
+        for (Thread thread : threads) {
+            thread.join(10_000);
+        }
+        Set<String> distinct = new TreeSet<>(answers);
+        System.out.println("  8 threads x 4 keys: " + answers.size() + " answers, " + distinct.size()
+                + " distinct, " + cache.computations() + " computations");
+        if (answers.size() != 32 || distinct.size() != 4 || cache.computations() != 4) {
+            throw new IllegalStateException("a key was computed twice: " + distinct);
         }
     }
 }

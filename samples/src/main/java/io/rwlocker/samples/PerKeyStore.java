@@ -104,7 +104,7 @@ public final class PerKeyStore {
     /** Per-key locks: different keys in parallel, readers of one key together, no ABBA deadlock. */
     static final class KeyedStorage implements Storage {
         private final SlowBackend backend = new SlowBackend();
-        final KeyedLocks<String> locks = KeyedLocks.create();
+        final KeyedLocks<String> locks = KeyedLocks.create();   // or KeyedLocks.create(Policy.FAIR, true)
 
         @Override
         public long load(String key) {

@@ -5,7 +5,6 @@ import io.rwlocker.kotlin.read
 import io.rwlocker.kotlin.write
 import java.util.concurrent.locks.ReentrantReadWriteLock
 import kotlin.concurrent.read
-import kotlin.concurrent.thread
 import kotlin.concurrent.write
 
 /**
@@ -39,7 +38,7 @@ public object FromKotlinConcurrent {
         val before = CounterBefore()
         val after = CounterAfter()
         val threads = List(4) {
-            thread {
+            kotlin.concurrent.thread {
                 repeat(10_000) {
                     before.increment()
                     after.increment()

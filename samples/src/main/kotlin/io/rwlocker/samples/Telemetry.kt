@@ -44,6 +44,7 @@ public object Telemetry {
             }
         }
         println("  4 sensors wrote ${samples.size} samples, 8 dashboards rendered $snapshots snapshots (FAIR)")
+        check(samples.size == 200 && snapshots == 200) { "a sample or a snapshot was lost" }
     }
 
     @JvmStatic

@@ -35,6 +35,7 @@ public object ThreadsAndCoroutines {
         }
         threads.forEach { it.join() }
         println("  2 threads x 10,000 + 4 coroutines x 5,000 increments = $counter (expected 40000)")
+        check(counter == 40_000 && !lock.isWriteLocked) { "an increment was lost: $counter" }
     }
 
     @JvmStatic

@@ -38,6 +38,7 @@ public object TokenRefresh {
     public fun run(): Unit = runBlocking {
         val tokens = (1..50).map { async { currentToken() } }.awaitAll()
         println("  50 concurrent callers got ${tokens.toSet()} after ${refreshes.get()} refresh(es)")
+        check(tokens.toSet() == setOf("token-1") && refreshes.get() == 1) { "the token was refreshed more than once" }
     }
 
     @JvmStatic
