@@ -225,8 +225,11 @@ class RWConditionSpec : FunSpec({
                         }
                     }
                 }
-                eventually("$n readers wait on the condition") { condition.waitQueueLength == n }
-                lock.readLockCount shouldBe 0
+                // A waiter is queued on the condition before it gives its read hold back (await
+                // enqueues, then releases), so wait for both: the last reader may be in between.
+                eventually("$n readers wait on the condition, holding nothing") {
+                    condition.waitQueueLength == n && lock.readLockCount == 0
+                }
                 val side = if (signallerWrites) lock.write() else lock.read()
                 side.tryLock(BOUND_MS, MILLISECONDS) shouldBe true
                 try {
@@ -299,7 +302,7 @@ class RWConditionSpec : FunSpec({
                 lock.read().unlock()
             }
         }
-        eventually("the reader waits") { condition.waitQueueLength == 1 }
+        eventually("the reader waits, holding nothing") { condition.waitQueueLength == 1 && lock.readLockCount == 0 }
         lock.read().tryLock(BOUND_MS, MILLISECONDS) shouldBe true
         val writer: TestThread
         try {
@@ -336,7 +339,7 @@ class RWConditionSpec : FunSpec({
                 lock.read().unlock()
             }
         }
-        eventually("the reader waits") { condition.waitQueueLength == 1 }
+        eventually("the reader waits, holding nothing") { condition.waitQueueLength == 1 && lock.readLockCount == 0 }
         lock.read().tryLock(BOUND_MS, MILLISECONDS) shouldBe true
         val writer: TestThread
         try {
