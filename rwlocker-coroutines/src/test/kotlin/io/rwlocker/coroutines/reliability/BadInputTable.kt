@@ -41,19 +41,29 @@ import kotlinx.coroutines.withTimeout
  * The README's Reliability table is generated from these rows ([BadInputSpec] fails if it is
  * out of date).
  *
+ * The rows of the primitives built beside `RWLock` live in one file each and are appended to
+ * [rows]: [guardedRows] (`Guarded`, `GuardedMutex`; DESIGN.md 4.4, 5.1a), [fifoRows] (`FifoLock`,
+ * `Modes`, `Holds`, `withMode`), [keyedRows] (`KeyedLocks`, `KeyedReadWriteMutex`), [priorityRows]
+ * (`PriorityDispatcher`, 5.2) and [monitoringRows] (names, holders, owner, queued threads,
+ * `snapshot()`, 4.5). Rows that make their own object check that object's state after the row
+ * (holds, queue length, `size()`, queued and running tasks) and that it still works.
+ *
  * Pure getters without arguments appear once per type (from a thread or coroutine that holds
  * nothing, while others hold and wait). `Policy.values()` and the suspend functions' Java
  * entry points other than those listed take no argument that can be bad.
  */
 internal object BadInputTable {
-    private const val IMSE = "`IllegalMonitorStateException`"
-    private const val ISE = "`IllegalStateException`"
-    private const val NPE = "`NullPointerException`"
     private const val UNTOUCHED = "state untouched"
 
     private val sides: List<(RWLock) -> LockSide> = listOf({ it.read() }, { it.write() })
 
-    val rows: List<BadInput> = mutableListOf<BadInput>().apply {
+    /**
+     * Every row: those of `RWLock` and its faces here, then those of the primitives built beside it
+     * (appended, so the numbers of the rows above stay as the README cites them).
+     */
+    val rows: List<BadInput> by lazy { lockRows + guardedRows + fifoRows + keyedRows + priorityRows + monitoringRows }
+
+    private val lockRows: List<BadInput> = mutableListOf<BadInput>().apply {
         fun row(type: String, call: String, input: String, result: String, variants: List<Variant> = Variant.all, check: BadInputCase.() -> Unit) {
             add(BadInput(type, call, input, result, variants, check))
         }

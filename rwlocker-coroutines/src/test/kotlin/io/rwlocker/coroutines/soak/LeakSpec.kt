@@ -50,6 +50,14 @@ import kotlinx.coroutines.withTimeoutOrNull
  * grew by less than [HEAP_BOUND] (one retained node per wait would be tens of MB). `count` is
  * `-Drwlocker.leaks.count` (default 1,000,000 of each kind; the soak profile raises it). A control
  * shows that both checks fail when nodes are retained.
+ *
+ * The primitives built beside `RWLock` ([PrimitiveLeaks], `-Drwlocker.leaks.primitives.count`
+ * of each, default a quarter of `count`, so that `mvn verify` stays fast): abandoned `FifoLock`
+ * waits (threads and `withMode` coroutines) leave `queueLength()` and the queue's own size 0;
+ * abandoned `KeyedLocks` waits on ever new keys (threads and `KeyedReadWriteMutex` coroutines,
+ * single and multi-key) leave one user per held key and `size()` 0 once the holder leaves; cancelled `PriorityDispatcher` tasks (Deferreds, futures,
+ * callers, timeouts) leave `queuedTasks` 0 and `runningTasks` 1 (the blocking write) and never
+ * run. Each under the same heap bound.
  */
 class LeakSpec : FunSpec({
     timeout = 900_000L
@@ -210,6 +218,20 @@ class LeakSpec : FunSpec({
         retained shouldBeLessThan HEAP_BOUND
     }
 
+    val primitiveCount = Integer.getInteger("rwlocker.leaks.primitives.count", count / 4)
+
+    test("%,d timed-out or cancelled FifoLock acquisitions (threads and withMode coroutines) leave no queued request and no retained memory".format(primitiveCount)) {
+        PrimitiveLeaks.fifo(primitiveCount) shouldBeLessThan HEAP_BOUND
+    }
+
+    test("%,d timed-out or cancelled KeyedLocks acquisitions on new keys (threads and coroutines) leave size() 0 and no retained memory".format(primitiveCount)) {
+        PrimitiveLeaks.keyed(primitiveCount) shouldBeLessThan HEAP_BOUND
+    }
+
+    test("%,d PriorityDispatcher tasks cancelled before they ran leave no queued or running task and no retained memory".format(primitiveCount)) {
+        PrimitiveLeaks.priority(primitiveCount) shouldBeLessThan HEAP_BOUND
+    }
+
     test("control: a waiter left in the queue fails the queue check, and retained nodes exceed the heap bound") {
         val lock = RWLock.writerPreferring()
         Holder(lock).use {
@@ -287,7 +309,7 @@ private fun RWLock.shouldBeFree() {
     read().unlock()
 }
 
-private fun usedHeapAfterGc(): Long {
+internal fun usedHeapAfterGc(): Long {
     val runtime = Runtime.getRuntime()
     repeat(3) { System.gc() }
     return runtime.totalMemory() - runtime.freeMemory()
