@@ -2,6 +2,7 @@ package io.rwlocker.samples
 
 import io.rwlocker.Policy
 import io.rwlocker.coroutines.ReadWriteMutex
+import io.rwlocker.coroutines.ReadWriteMutexSnapshot
 import io.rwlocker.coroutines.read
 import io.rwlocker.coroutines.snapshot
 import io.rwlocker.coroutines.write
@@ -47,7 +48,7 @@ public object CoroutineMonitoring {
                 }
             }
             while (sessions.snapshot().queuedCoroutines < 4) yield()
-            val busy = sessions.snapshot()
+            val busy: ReadWriteMutexSnapshot = sessions.snapshot()
             println("  $busy")
             check(busy.coroutineWriteHolds == 1 && busy.queuedCoroutines == 4) { "unexpected: $busy" }
             impatient.join()
