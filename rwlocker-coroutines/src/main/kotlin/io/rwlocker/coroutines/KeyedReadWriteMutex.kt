@@ -7,8 +7,9 @@ import io.rwlocker.internal.KeyTableAccess
 /**
  * A suspending read-write mutex per key: coroutines on different keys proceed in parallel, on the
  * same key they follow the [Policy] (see the policy table on [Policy]), with [read] and [write]
- * scopes like [ReadWriteMutex]'s. Entries are created on first use and removed when the last
- * holder or waiter of a key leaves ([size] returns to 0).
+ * scopes like [ReadWriteMutex]'s. An entry is live while a coroutine or thread holds or awaits its
+ * key ([size] counts those and returns to 0); idle entries are kept for reuse up to a bound and then
+ * swept, so memory does not grow with the number of distinct keys ever used.
  *
  * ```
  * val locks = KeyedReadWriteMutex<String>()

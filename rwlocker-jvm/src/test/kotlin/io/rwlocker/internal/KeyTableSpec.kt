@@ -11,11 +11,11 @@ import io.rwlocker.Policy
 /**
  * White-box checks of the table behind KeyedLocks: entries retained and released, the global
  * order of KeyOrder (stable across argument orders, distinct keys with equal hashes separated,
- * duplicates folded), and the reuse of idle locks (SpareLocks): only idle locks, for a bounded
- * tenure, without keeping old keys reachable.
+ * duplicates folded), idle entries kept and revived, the bounded sweep, and the reuse of swept
+ * locks (SpareLocks): only idle locks, for a bounded tenure, without keeping old keys reachable.
  */
 class KeyTableSpec : FunSpec({
-    test("enter creates an entry with one user, retains it for equal keys, and the last leave removes it") {
+    test("enter creates an entry with one user, retains it for equal keys, and the last leave leaves it idle") {
         val table = KeyTable(Policy.WRITER_PREFERRING, false)
         val first = table.enter("k")
         first.users() shouldBe 1
@@ -28,10 +28,70 @@ class KeyTableSpec : FunSpec({
         first.users() shouldBe 0
         table.size() shouldBe 0
         table.peek("k") shouldBe null
-        // a dead entry is never revived: the next user of the key gets a new entry
+        table.entryCount() shouldBe 1 // idle, kept for the next user
+        // an idle entry is revived by the next user of the key
         val third = table.enter("k")
-        third shouldNotBeSameInstanceAs first
+        third shouldBeSameInstanceAs first
+        third.users() shouldBe 1
+        table.size() shouldBe 1
         table.leave(third)
+        // a swept entry is dead and never revived: the next user gets a new entry
+        table.sweep()
+        table.entryCount() shouldBe 0
+        val fourth = table.enter("k")
+        fourth shouldNotBeSameInstanceAs first
+        first.kill() shouldBe false
+        table.leave(fourth)
+    }
+
+    test("the sweep removes idle entries only, and an insertion above the bound sweeps") {
+        val table = KeyTable(Policy.WRITER_PREFERRING, false, 8)
+        val held = (0 until 3).map { table.enter("live$it") }
+        (0 until 5).forEach { table.leave(table.enter("idle$it")) }
+        table.entryCount() shouldBe 8
+        table.size() shouldBe 3
+        // the next insertion finds 9 > 8 entries and sweeps the 5 idle ones (not the live ones)
+        val newcomer = table.enter("new")
+        table.entryCount() shouldBe 4
+        table.size() shouldBe 4
+        held.forEach { table.peek(it.key()) shouldBeSameInstanceAs it }
+        table.leave(newcomer)
+        held.forEach { table.leave(it) }
+        table.size() shouldBe 0
+        // bounded: however many distinct keys pass through, the map stays within bound + 2 x live
+        var peak = 0
+        for (i in 0 until 10_000) {
+            table.leave(table.enter(i))
+            peak = maxOf(peak, table.entryCount())
+        }
+        (peak <= 8 + 1 + 2 * 4) shouldBe true
+        table.size() shouldBe 0
+    }
+
+    test("a sweep and a reviving user race on one idle entry: exactly one wins") {
+        val table = KeyTable(Policy.WRITER_PREFERRING, false, 1)
+        repeat(2_000) { round ->
+            val entry = table.enter(round)
+            table.leave(entry)
+            val start = java.util.concurrent.CyclicBarrier(2)
+            var revived: KeyEntry? = null
+            val reviver = Thread {
+                start.await()
+                revived = table.enter(round)
+            }
+            reviver.start()
+            start.await()
+            table.sweep()
+            reviver.join(10_000)
+            reviver.isAlive shouldBe false
+            val got = revived!!
+            got.users() shouldBe 1
+            table.peek(round) shouldBeSameInstanceAs got
+            if (got === entry) entry.isIdle() shouldBe false else entry.users() shouldBe 0
+            table.leave(got)
+            table.sweep()
+            table.entryCount() shouldBe 0
+        }
     }
 
     test("enterAll: one order for every argument order, equal hashes broken by tie-breakers, duplicates once") {
@@ -63,6 +123,7 @@ class KeyTableSpec : FunSpec({
         val a = table.enter("a")
         val lock = a.lock()
         table.leave(a)
+        table.sweep()
         a.key shouldBe null
         val b = table.enter("b")
         b.lock() shouldBeSameInstanceAs lock
@@ -77,6 +138,7 @@ class KeyTableSpec : FunSpec({
         val stray = a.lock()
         stray.write().lock() // as a coroutine granted at the instant it was cancelled, before its give-back
         table.leave(a)
+        table.sweep()
         val b = table.enter("b")
         b.lock() shouldNotBeSameInstanceAs stray
         b.lock().write().tryLock() shouldBe true // a fresh, free lock
@@ -90,11 +152,13 @@ class KeyTableSpec : FunSpec({
         val first = table.enter(0)
         val lock = first.lock()
         table.leave(first)
+        table.sweep()
         for (i in 1 until SpareLocks.MAX_TENURE) {
             val entry = table.enter(i)
             entry.lock() shouldBeSameInstanceAs lock
             entry.tenure shouldBe i + 1
             table.leave(entry)
+            table.sweep()
         }
         val next = table.enter(-1)
         next.lock() shouldNotBeSameInstanceAs lock

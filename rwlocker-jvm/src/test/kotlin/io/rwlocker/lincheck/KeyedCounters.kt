@@ -1,6 +1,7 @@
 package io.rwlocker.lincheck
 
 import io.rwlocker.KeyedLocks
+import io.rwlocker.internal.KeyTableAccess
 import org.jetbrains.lincheck.datastructures.IntGen
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions
 import org.jetbrains.lincheck.datastructures.Operation
@@ -128,11 +129,18 @@ abstract class KeyedCounters(private val config: LockConfig, private val plant: 
         return true
     }
 
-    /** After each run: no entry left (every reference count came back to zero), pairs agree. */
+    /**
+     * After each run: no live entry left (every reference count came back to zero), pairs agree;
+     * then the idle entries are swept, so that every invocation starts from an empty map, as the
+     * first one does (kept idle entries would add a walk over all keys' map nodes to every lookup:
+     * many more switch points before each race, and the opposite-transfers budget would no longer
+     * find the planted bugs of the negative controls).
+     */
     @Validate
     fun checkTableEmpty() {
         check(locks.size() == 0) { "entries left after the run: $locks" }
         for (key in 0 until KEYS) observe(key)
+        KeyTableAccess.tableOf(locks).sweep()
     }
 
     private inline fun failsFast(acquire: () -> AutoCloseable): Boolean =
