@@ -84,11 +84,14 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Memory</b>: entries are reference-counted (holders plus waiters) in a
  * {@code ConcurrentHashMap}; the last one to leave (also after a timeout or an interrupt) leaves
  * the entry idle, and the next user of the key revives it, so a key in steady use costs what a
- * never-cleaned map of locks costs. When an insertion finds more idle entries than the bound
- * (system property {@code io.rwlocker.keyedIdleEntries}, default 4096 per table), it sweeps the
- * idle ones out: the map holds at most that bound plus twice the keys in use. No weak
- * references and no dependence on the garbage collector. There is no lock over the whole table.
- * The coroutines module's {@code KeyedLocks.asKeyedReadWriteMutex()} is a suspending view of the same table: threads and coroutines exclude each other per key.
+ * never-cleaned map of locks costs. When an insertion finds more entries than the bound (system
+ * property {@code io.rwlocker.keyedIdleEntries}, default 1,024 per table, or twice the keys in use
+ * at the last sweep if that is more), it sweeps the idle ones out; the table keeps at most as many
+ * locks of swept entries as spares for new keys. A kept lock costs about 0.5 KB plus a reader
+ * record of about 0.25 KB per thread that has read it. No weak references and no dependence on
+ * the garbage collector. There is no lock over the whole table. The coroutines module's
+ * {@code KeyedLocks.asKeyedReadWriteMutex()} is a suspending view of the same table: threads and
+ * coroutines exclude each other per key.
  *
  * @param <K> the key type
  */

@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * spread over 1,000 keys. The critical section reads or increments the key's slot of an array.
  * Three tables side by side in the same run:
  * <ul>
- *   <li>{@link #ours}: {@code KeyedLocks}, entries reference-counted and removed when the last user of a
- *       key leaves (memory bounded by the keys in use);</li>
+ *   <li>{@link #ours}: {@code KeyedLocks}, entries reference-counted; idle entries kept up to a
+ *       bound (1,024 by default) and swept beyond it (memory bounded);</li>
  *   <li>{@link #neverCleanedMap}: the hand-rolled anchor, a {@code ConcurrentHashMap} of
  *       {@link ReentrantReadWriteLock}s that never removes anything (memory grows with every
  *       key ever used: the cost our cleanup is compared with);</li>
@@ -56,8 +56,12 @@ public class KeyedLocksBench {
     /** The key space and the guarded data, shared by the threads of one run. */
     @State(Scope.Benchmark)
     public static class Keys {
-        /** How many distinct keys the operations spread over: one hot key, or 1,000. */
-        @Param({"1", "1000"})
+        /**
+         * How many distinct keys the operations spread over: one hot key, 1,000 (within the
+         * table's default bound of 1,024 idle entries), or 10,000 (beyond it: idle entries are
+         * swept and keys come back to a fresh entry, the cost of bounded memory).
+         */
+        @Param({"1", "1000", "10000"})
         public int keys;
 
         /** Pre-boxed keys: boxing must not be part of the measurement. */

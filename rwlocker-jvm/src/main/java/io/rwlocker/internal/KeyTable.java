@@ -72,9 +72,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class KeyTable {
     /**
      * Idle entries a table may keep before an insertion sweeps them: system property
-     * {@code io.rwlocker.keyedIdleEntries} (default 4096, at least 1).
+     * {@code io.rwlocker.keyedIdleEntries} (default 1024, at least 1).
      */
-    static final int DEFAULT_IDLE_CAPACITY = Math.max(1, Integer.getInteger("io.rwlocker.keyedIdleEntries", 4096));
+    static final int DEFAULT_IDLE_CAPACITY = Math.max(1, Integer.getInteger("io.rwlocker.keyedIdleEntries", 1024));
 
     private static final VarHandle SWEEP_AT;
 
@@ -137,9 +137,14 @@ public final class KeyTable {
         return live;
     }
 
-    /** Entries in the map now, live, idle or being swept (for tests and toString). */
-    int entryCount() {
+    /** Entries in the map now, live, idle or being swept (for tests). */
+    public int entryCount() {
         return entries.size();
+    }
+
+    /** How many idle entries this table keeps before an insertion sweeps them. */
+    public int idleCapacity() {
+        return idleCapacity;
     }
 
     /** The live entry of {@code key}, or null (for introspection; it is not retained). */
