@@ -8,26 +8,42 @@ import io.kotest.matchers.collections.shouldNotBeEmpty
 import io.kotest.matchers.shouldBe
 import io.rwlocker.Policy
 import io.rwlocker.RWLock
+import io.rwlocker.coroutines.ReadWriteMutex
+import io.rwlocker.coroutines.read
+import io.rwlocker.coroutines.snapshot
+import io.rwlocker.coroutines.write
 import java.util.SplittableRandom
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.concurrent.atomic.AtomicReference
 import java.util.concurrent.locks.LockSupport
+import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.yield
 
 /**
- * Scale on virtual threads (JDK 21+; on JDK 17 every test is skipped with the reason shown):
+ * Scale on virtual threads (JDK 21+; on JDK 17 those tests are skipped with the reason shown) and
+ * on coroutines:
  *
  *  - 1,000,000 virtual threads hold the read lock at the same moment (the read count says so),
  *    a writer queues behind them, and when they are released all of them finish and the writer
  *    gets in after the last reader;
  *  - 100,000 virtual threads per policy contend with random reads and writes, under the exclusion
  *    monitor, and all finish;
- *  - during both, a JFR recording of `jdk.VirtualThreadPinned` (threshold 0) sees no pinned park
+ *  - 100,000 coroutines per policy contend with `read { }` and `write { }` on one [ReadWriteMutex]
+ *    (on Dispatchers.Default, any JDK), under the exclusion monitor, and all finish with no hold
+ *    and nothing queued;
+ *  - during both virtual-thread runs, a JFR recording of `jdk.VirtualThreadPinned` (threshold 0) sees no pinned park
  *    in the library's code. A control proves the recording sees one: a virtual thread that waits
  *    for the lock inside a class initializer (which pins the carrier on every JDK).
  *
- * Sizes: `-Drwlocker.scale.readers` (1,000,000) and `-Drwlocker.scale.contenders` (100,000).
+ * Sizes: `-Drwlocker.scale.readers` (1,000,000), `-Drwlocker.scale.contenders` (100,000) and
+ * `-Drwlocker.scale.coroutines` (100,000).
  * Heap: a parked virtual thread costs about 1.1 KB and a reader record about 0.2 KB, so the
  * million readers need about 1.3 GB live; the module's Surefire JVM gets `-Xmx3g`.
  */
@@ -36,10 +52,11 @@ class ScaleSpec : FunSpec({
     blockingTest = true
     val readers = Integer.getInteger("rwlocker.scale.readers", 1_000_000)
     val contenders = Integer.getInteger("rwlocker.scale.contenders", 100_000)
+    val coroutines = Integer.getInteger("rwlocker.scale.coroutines", 100_000)
     val onJdk21: (io.kotest.core.test.TestCase) -> Enabled = {
         if (VirtualThreads.available) Enabled.enabled else Enabled.disabled(VirtualThreads.skipReason)
     }
-    if (!VirtualThreads.available) println("ScaleSpec skipped: ${VirtualThreads.skipReason}")
+    if (!VirtualThreads.available) println("ScaleSpec: the virtual-thread tests are skipped: ${VirtualThreads.skipReason}")
 
     test("%,d virtual threads hold the read lock at the same time, then all release; no pinning".format(readers))
         .config(enabledOrReasonIf = onJdk21) {
@@ -149,6 +166,68 @@ class ScaleSpec : FunSpec({
                 lock.isWriteLocked shouldBe false
                 withClue(pins.library.joinToString("\n")) { pins.library.shouldBeEmpty() }
             }
+    }
+
+    for (policy in Policy.entries) {
+        test("%,d coroutines contend with read { } and write { } on one ReadWriteMutex [$policy] and all finish".format(coroutines)) {
+            val mutex = ReadWriteMutex(policy)
+            val tally = Tally()
+            val monitor = ExclusionMonitor(policy == Policy.EXCLUSIVE, tally)
+            val finished = AtomicInteger()
+            val writes = AtomicInteger()
+            var plainWrites = 0
+            withTimeout(300.seconds) {
+                withContext(Dispatchers.Default) {
+                    repeat(coroutines) { i ->
+                        launch {
+                            try {
+                                val random = SplittableRandom(i.toLong())
+                                repeat(2) {
+                                    if (random.nextInt(4) == 0) {
+                                        mutex.write {
+                                            monitor.enterWrite()
+                                            try {
+                                                val seen = plainWrites
+                                                if (random.nextBoolean()) yield()
+                                                plainWrites = seen + 1
+                                                writes.incrementAndGet()
+                                            } finally {
+                                                monitor.exitWrite()
+                                            }
+                                        }
+                                    } else {
+                                        mutex.read {
+                                            monitor.enterRead()
+                                            try {
+                                                if (random.nextBoolean()) yield()
+                                            } finally {
+                                                monitor.exitRead()
+                                            }
+                                        }
+                                    }
+                                }
+                                finished.incrementAndGet()
+                            } catch (e: CancellationException) {
+                                throw e
+                            } catch (t: Throwable) {
+                                tally.violation(t.describe())
+                            }
+                        }
+                    }
+                }
+            }
+            val counts = tally.snapshot()
+            withClue(counts.messages.joinToString("\n")) { counts.violations shouldBe 0L }
+            finished.get() shouldBe coroutines
+            plainWrites shouldBe writes.get()
+            val snapshot = mutex.snapshot()
+            withClue(snapshot.toString()) {
+                snapshot.isWriteLocked shouldBe false
+                snapshot.coroutineReadHolds shouldBe 0
+                snapshot.queuedCoroutines shouldBe 0
+                mutex.readHolds shouldBe 0
+            }
+        }
     }
 
     test("control: the JFR check sees a virtual thread pinned while it waits for the lock (in a class initializer)")

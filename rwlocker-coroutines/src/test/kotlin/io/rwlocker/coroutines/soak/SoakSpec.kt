@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit
  * Length: `-Dsoak.minutes` in total (default 0.4: a ~25 s short form in `mvn verify`), shared
  * equally by the configurations, at least 1 s each. The long form: `mvn -Psoak -Dsoak.minutes=N`
  * (the profile's default is 2). Crew: `-Dsoak.platform` (4), `-Dsoak.virtual` (8, JDK 21+ only)
- * and `-Dsoak.coroutines` (8). The summary (threads, operations, faults, minutes, violations) is
+ * and `-Dsoak.coroutines` (8). `-Dsoak.only=TEXT,...` runs only the configurations whose name
+ * contains one of the texts (ignoring case), e.g. `-Dsoak.only=Guarded,PriorityDispatcher`, sharing
+ * the whole length. The summary (threads, operations, faults, minutes, violations) is
  * printed and written to `target/soak-summary.txt`.
  *
  * Three negative controls prove that the checks can fail: writers that take the read lock are
@@ -35,7 +37,8 @@ class SoakSpec : FunSpec({
     val virtual = if (VirtualThreads.available) Integer.getInteger("soak.virtual", 8) else 0
     val coroutines = Integer.getInteger("soak.coroutines", 8)
     val crew = Crew(platform, virtual, coroutines)
-    val subjects = SoakSubjects.all
+    val only = System.getProperty("soak.only", "").split(',').map { it.trim() }.filter { it.isNotEmpty() }
+    val subjects = SoakSubjects.all.filter { f -> only.isEmpty() || only.any { f.name.contains(it, ignoreCase = true) } }
     val perSubjectMillis = maxOf(1_000L, (minutes * 60_000.0 / subjects.size).toLong())
     val reports = ConcurrentLinkedQueue<SoakReport>()
 

@@ -9,10 +9,11 @@ import io.rwlocker.Policy
  *
  * Soaked: [RWLock][RWLockSubject] (every policy, with and without a reentrant writer, both faces),
  * [FifoLock][FifoLockSubject] (read, write, mutex and a semaphore pool at once, threads and
- * `withMode` coroutines) and [KeyedLocks][KeyedLocksSubject] (writer-preferring and exclusive,
- * threads and `asKeyedReadWriteMutex()` coroutines). Not soaked: `Guarded` / `GuardedMutex` (a
- * composition over the RWLock faces soaked above) and `PriorityDispatcher` (no blocking face; its
- * own hammer tests are `PriorityConcurrencySpec`).
+ * `withMode` coroutines), [KeyedLocks][KeyedLocksSubject] (writer-preferring and exclusive,
+ * threads and `asKeyedReadWriteMutex()` coroutines), [Guarded][GuardedSubject] (the default lock
+ * and a FAIR reentrant one, threads and `asGuardedMutex()` coroutines on one value) and
+ * [PriorityDispatcher][PriorityDispatcherSubject] (threads through `writeAsync`/`readAsync`,
+ * coroutines through `write { }`/`read { }`/`submitWrite`/`submitRead`).
  */
 internal object SoakSubjects {
     val all: List<SoakSubjectFactory> = Policy.entries.flatMap { policy ->
@@ -22,5 +23,8 @@ internal object SoakSubjects {
     } + SoakSubjectFactory("FifoLock read/write/mutex/semaphore(3)") { tally -> FifoLockSubject(tally) } +
         listOf(Policy.WRITER_PREFERRING, Policy.EXCLUSIVE).map { policy ->
             SoakSubjectFactory(KeyedLocksSubject.nameOf(policy)) { tally -> KeyedLocksSubject(policy, tally) }
-        }
+        } +
+        listOf(false, true).map { reentrant ->
+            SoakSubjectFactory(GuardedSubject.nameOf(reentrant)) { tally -> GuardedSubject(reentrant, tally) }
+        } + SoakSubjectFactory(PriorityDispatcherSubject.NAME) { tally -> PriorityDispatcherSubject(tally) }
 }
