@@ -4,6 +4,7 @@ import java.util.concurrent.Callable
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executor
+import kotlin.coroutines.ContinuationInterceptor
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableJob
 import kotlinx.coroutines.CoroutineScope
@@ -136,6 +137,7 @@ public class PriorityDispatcher @JvmOverloads constructor(
      */
     private val sentinel: CompletableJob = Job(supervisor)
     private val taskScope = CoroutineScope(scope.coroutineContext + supervisor)
+    private val taskInterceptor: ContinuationInterceptor = scope.coroutineContext[ContinuationInterceptor] ?: Dispatchers.Default
     private val writeMarker = PriorityTaskMarker(this, isWrite = true)
     private val readMarker = PriorityTaskMarker(this, isWrite = false)
 
@@ -188,20 +190,14 @@ public class PriorityDispatcher @JvmOverloads constructor(
      * dispatcher (it would wait for itself). If the dispatcher is cancelled meanwhile, throws
      * [CancellationException].
      */
-    public suspend fun <T> write(block: suspend () -> T): T {
-        checkNotInTask(currentCoroutineContext()[PriorityTaskMarker], "write { }")
-        return awaitTask(submit(writeMarker, block))
-    }
+    public suspend fun <T> write(block: suspend () -> T): T = call(writeMarker, block, "write { }")
 
     /**
      * Runs [block] as a read (P2) task, beside other reads, and returns its result, or rethrows its
      * exception. It starts once no write queued before it or running remains (see the ordering
      * table) and fewer than [readParallelism] reads run. Cancellation and errors as for [write].
      */
-    public suspend fun <T> read(block: suspend () -> T): T {
-        checkNotInTask(currentCoroutineContext()[PriorityTaskMarker], "read { }")
-        return awaitTask(submit(readMarker, block))
-    }
+    public suspend fun <T> read(block: suspend () -> T): T = call(readMarker, block, "read { }")
 
     /**
      * Queues [block] as a write (P1) task and returns it as a [Deferred] at once; its place in the
@@ -310,6 +306,33 @@ public class PriorityDispatcher @JvmOverloads constructor(
             return block()
         } finally {
             admission.release(ticket)
+        }
+    }
+
+    private suspend fun <T> call(marker: PriorityTaskMarker, block: suspend () -> T, name: String): T {
+        val context = currentCoroutineContext()
+        checkNotInTask(context[PriorityTaskMarker], name)
+        if (context[ContinuationInterceptor] !== taskInterceptor) return awaitTask(submit(marker, block))
+        // The caller runs on the tasks' dispatcher already: the block runs in the caller's coroutine.
+        if (!supervisor.isActive) admission.stop(SCOPE_CANCELLED, cancelling = true)
+        val ticket = PriorityTicket(marker.isWrite, inCaller = true)
+        admission.accept(ticket)
+        try {
+            return withContext(marker) { runInCaller(ticket, coroutineContext[Job], block) }
+        } finally {
+            // Counted out by the block's coroutine already, unless withContext did not start it.
+            if (!ticket.counted) admission.finish(ticket)
+        }
+    }
+
+    private suspend fun <T> runInCaller(ticket: PriorityTicket, job: Job?, block: suspend () -> T): T {
+        try {
+            admission.attach(ticket, job)
+            admission.awaitGrant(ticket)
+            currentCoroutineContext().ensureActive() // cancelled before it started: never runs
+            return block()
+        } finally {
+            admission.finish(ticket)
         }
     }
 
