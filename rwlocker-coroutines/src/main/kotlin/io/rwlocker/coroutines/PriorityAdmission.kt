@@ -51,9 +51,10 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * continuation, if it had suspended; the task is resumed after the lock is released. A task
  * that gives up calls release(): a QUEUED ticket is unlinked (and admission re-runs, since it
  * may have blocked others), a GRANTED one gives its slot back. The clean-up paths (the
- * suspension's cancellation handler, the resume's onCancellation, the task's finally, its Job's
- * completion handler) may all call release for one ticket; the first one acts, the state makes
- * the rest no-ops. A slot is never leaked and never given back twice.
+ * suspension's cancellation handler, the resume's onCancellation, the task's finally, which calls
+ * finish, and a second finish by the caller of an in-caller task) may all release one ticket; the
+ * first one acts, the state makes the rest no-ops (and `counted` makes finish count a ticket out
+ * of `pending` once). A slot is never leaked and never given back twice.
  *
  * Linearization points: acceptance (the ticket is linked, or ISE if stopped) fixes submission
  * order; the grant under the lock is the start of the task; release under the lock its end.
@@ -182,8 +183,8 @@ internal class PriorityAdmission(
     }
 
     /**
-     * The task of [ticket] has completed (its Job is done, or its in-caller block has returned):
-     * [release] it and count it out of the pending tasks. Only the first call per ticket acts.
+     * The task of [ticket] has ended (the finally of its body): [release] it and count it out of
+     * the pending tasks. Only the first call per ticket acts.
      */
     fun finish(ticket: PriorityTicket) {
         val granted: PriorityTicket?
