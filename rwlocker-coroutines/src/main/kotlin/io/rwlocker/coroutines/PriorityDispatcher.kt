@@ -361,24 +361,34 @@ public class PriorityDispatcher @JvmOverloads constructor(
         if (context[ContinuationInterceptor] !== taskInterceptor) return awaitTask(submit(marker, block))
         // The caller runs on the tasks' dispatcher already: the block runs in the caller's coroutine.
         if (!supervisor.isActive) admission.stop(SCOPE_CANCELLED, cancelling = true)
-        val ticket = PriorityTicket(marker.isWrite, inCaller = true)
-        admission.accept(ticket)
+        val task = InCallerTask(marker.isWrite, admission, block)
+        admission.accept(task)
         try {
-            return withContext(marker) { runInCaller(ticket, coroutineContext[Job], block) }
+            return withContext(marker, task)
         } finally {
             // Counted out by the block's coroutine already, unless withContext did not start it.
-            if (!ticket.counted) admission.finish(ticket)
+            if (!task.counted) admission.finish(task)
         }
     }
 
-    private suspend fun <T> runInCaller(ticket: PriorityTicket, job: Job?, block: suspend () -> T): T {
-        try {
-            admission.attach(ticket, job)
-            admission.awaitGrant(ticket)
-            currentCoroutineContext().ensureActive() // cancelled before it started: never runs
-            return block()
-        } finally {
-            admission.finish(ticket)
+    /**
+     * An in-caller task: its ticket, and the body that withContext runs in the block's coroutine
+     * (one object for both: no lambda per call).
+     */
+    private class InCallerTask<T>(
+        isWrite: Boolean,
+        private val admission: PriorityAdmission,
+        private val block: suspend () -> T,
+    ) : PriorityTicket(isWrite, inCaller = true), suspend (CoroutineScope) -> T {
+        override suspend fun invoke(scope: CoroutineScope): T {
+            try {
+                admission.attach(this, scope.coroutineContext[Job])
+                admission.awaitGrant(this)
+                scope.coroutineContext.ensureActive() // cancelled before it started: never runs
+                return block()
+            } finally {
+                admission.finish(this)
+            }
         }
     }
 

@@ -30,7 +30,7 @@ import kotlinx.coroutines.Job
  */
 
 /** A task's place in the admission queues of a [PriorityDispatcher]. */
-internal class PriorityTicket(
+internal open class PriorityTicket(
     /** A write (P1) task; otherwise a read (P2) task. */
     @JvmField val isWrite: Boolean,
     /** A task whose block runs in its caller's coroutine, not in a coroutine of the dispatcher's scope. */
