@@ -46,9 +46,10 @@ import kotlinx.coroutines.withContext
  *    the block's coroutine, not when the caller resumes, so close() never waits for a caller's
  *    thread. A caller on another dispatcher would need a dispatch to the scope's dispatcher
  *    anyway: it keeps the scope task (submit + await), whose start is dispatched there.
- * Per in-caller call: a ticket, the withContext coroutine and its context, and (only if it waits)
- * the suspension; against a scope task: no Deferred, no completion handler, no dispatch, and the
- * caller does not suspend to await a second coroutine.
+ * Per in-caller call: one InCallerTask (the ticket, and the body withContext runs, so no lambda),
+ * the withContext coroutine and its context, and (only if it waits) the suspension; against a
+ * scope task: no Deferred, no dispatch, and the caller does not suspend to await a second
+ * coroutine.
  *
  * Submission: the ticket is accepted (linked, submission order fixed, ISE if stopped) BEFORE the
  * coroutine is created, on the submitting thread (for an in-caller task: before withContext);

@@ -26,7 +26,9 @@ import kotlinx.coroutines.Job
  * A ticket of a task that runs in its caller's coroutine (`inCaller`, see PriorityDispatcher) is
  * also linked, from acceptance to finish, in the admission's list of such tasks (`callerPrev`,
  * `callerNext`, under the lock), and `job` (volatile) is the coroutine that runs its block, set by
- * that coroutine before it waits for its grant: a cancelling stop cancels these jobs.
+ * that coroutine before it waits for its grant: a cancelling stop cancels these jobs. Such a
+ * ticket is a PriorityDispatcher.InCallerTask, which is also the body that withContext runs (the
+ * class is open for that one subclass).
  */
 
 /** A task's place in the admission queues of a [PriorityDispatcher]. */
