@@ -5,15 +5,18 @@ import io.rwlocker.coroutines.PriorityTicket.Companion.DONE
 import io.rwlocker.coroutines.PriorityTicket.Companion.GRANTED
 import io.rwlocker.coroutines.PriorityTicket.Companion.QUEUED
 import java.util.concurrent.locks.ReentrantLock
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.suspendCancellableCoroutine
 
 /*
  * Implementation notes
  *
  * Who may start, for a PriorityDispatcher: a ReadWriteMutex-style admission (many reads or one
- * write, writes first) plus a bound on concurrent reads and a starvation guard. Tasks are
- * coroutines of the dispatcher's scope; a task suspends (awaitGrant) until its ticket is granted.
+ * write, writes first) plus a bound on concurrent reads and a starvation guard. A task (a
+ * coroutine of the dispatcher's scope, or the block of a write { } / read { } running in its
+ * caller's coroutine) suspends (awaitGrant) until its ticket is granted.
  *
  * State (all under `lock`, a ReentrantLock held only for O(1) queue edits and one admission pass:
  * never while a task runs, never while resuming one; no `synchronized`, so virtual threads that
@@ -24,8 +27,9 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  *   consecutiveWrites    writes admitted in a row while some read waited (saturating)
  *   phaseEnd             reads with sequence <= phaseEnd form the starvation guard's read phase:
  *                        they start before any further write
- *   accepting, granting  stop() clears the first (close) or both (cancel)
+ *   accepting, granting  stop() clears the first (close) or both (cancel); `granting` is volatile
  *   pending              tickets accepted whose task has not completed yet (close() waits for 0)
+ *   callerTasks          the tickets of in-caller tasks (inCaller) from acceptance to finish
  *
  * Admission (admitLocked, run after every accept, release and cancellation; eager hand-off):
  *   1. while a write runs: nobody;
@@ -47,12 +51,21 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * continuation, if it had suspended; the task is resumed after the lock is released. A task
  * that gives up calls release(): a QUEUED ticket is unlinked (and admission re-runs, since it
  * may have blocked others), a GRANTED one gives its slot back. The clean-up paths (the
- * suspension's cancellation handler, the resume's onCancellation, the task's finally, its Job's
- * completion handler) may all call release for one ticket; the first one acts, the state makes
- * the rest no-ops. A slot is never leaked and never given back twice.
+ * suspension's cancellation handler, the resume's onCancellation, the task's finally, which calls
+ * finish, and a second finish by the caller of an in-caller task) may all release one ticket; the
+ * first one acts, the state makes the rest no-ops (and `counted` makes finish count a ticket out
+ * of `pending` once). A slot is never leaked and never given back twice.
  *
  * Linearization points: acceptance (the ticket is linked, or ISE if stopped) fixes submission
  * order; the grant under the lock is the start of the task; release under the lock its end.
+ *
+ * Cancelling stop vs in-caller tasks: a scope task is cancelled through its Job (a child of the
+ * dispatcher's supervisor); an in-caller task's coroutine is a child of its caller, not of the
+ * supervisor, so stop(cancelling = true) cancels it itself: it clears `granting` (volatile write),
+ * then, outside the lock, cancels the `job` of every ticket in `callerTasks`. The task sets its
+ * ticket's `job` (volatile write) before it waits for its grant and then reads `granting`
+ * (attach): of two volatile write-then-read pairs at least one sees the other's write, so either
+ * stop() cancels the job or the task sees the stop and throws CancellationException itself.
  *
  * Why not LockEngine: the order must be fixed when a task is submitted, on the submitting thread,
  * before its coroutine runs (the engine orders acquirers when they arrive); the engine's policies
@@ -75,8 +88,10 @@ internal class PriorityAdmission(
     private var consecutiveWrites = 0
     private var phaseEnd = -1L
     private var nextSequence = 0L
+    @Volatile
     private var granting = true
     private var pending = 0
+    private var callerTasks: PriorityTicket? = null
 
     /** Why submissions are refused, or null while accepting. */
     @Volatile
@@ -99,6 +114,12 @@ internal class PriorityAdmission(
             stopReason?.let { throw IllegalStateException("PriorityDispatcher $it: it accepts no new tasks") }
             pending++
             ticket.state = QUEUED
+            if (ticket.inCaller) {
+                val first = callerTasks
+                ticket.callerNext = first
+                if (first != null) first.callerPrev = ticket
+                callerTasks = ticket
+            }
             if (ticket.isWrite) {
                 writes.append(ticket)
             } else {
@@ -110,6 +131,16 @@ internal class PriorityAdmission(
             lock.unlock()
         }
         wake(granted)
+    }
+
+    /**
+     * For an in-caller task: records [job], the coroutine that runs the block of [ticket], so that
+     * a cancelling [stop] cancels it. Throws [CancellationException] if that stop has happened
+     * already (it may not have seen the job). Call before [awaitGrant].
+     */
+    fun attach(ticket: PriorityTicket, job: Job?) {
+        ticket.job = job
+        if (!granting) throw CancellationException("PriorityDispatcher was cancelled")
     }
 
     /** Returns once [ticket] is granted; cancellable (then the ticket is unlinked at once). */
@@ -151,14 +182,27 @@ internal class PriorityAdmission(
         wake(granted)
     }
 
-    /** The task of [ticket] has completed (its Job is done): [release] it and count it out. */
+    /**
+     * The task of [ticket] has ended (the finally of its body): [release] it and count it out of
+     * the pending tasks. Only the first call per ticket acts.
+     */
     fun finish(ticket: PriorityTicket) {
         val granted: PriorityTicket?
         val drainedNow: Boolean
         lock.lock()
         try {
+            if (ticket.counted) return
+            ticket.counted = true
             endLocked(ticket)
             pending--
+            if (ticket.inCaller) {
+                val before = ticket.callerPrev
+                val after = ticket.callerNext
+                if (before == null) callerTasks = after else before.callerNext = after
+                if (after != null) after.callerPrev = before
+                ticket.callerPrev = null
+                ticket.callerNext = null
+            }
             drainedNow = pending == 0 && stopReason != null
             granted = admitLocked()
         } finally {
@@ -170,19 +214,30 @@ internal class PriorityAdmission(
 
     /**
      * Refuses new tasks from now on ([reason] goes into the [IllegalStateException]); with
-     * [cancelling], also grants nothing more (every queued task is being cancelled). The first
-     * reason stays. Completes [drained] if nothing is pending.
+     * [cancelling], also grants nothing more (every queued scope task is being cancelled by its
+     * Job) and cancels the coroutines of the in-caller tasks, queued or running. The first reason
+     * stays. Completes [drained] if nothing is pending.
      */
     fun stop(reason: String, cancelling: Boolean) {
         val drainedNow: Boolean
+        var toCancel: ArrayList<PriorityTicket>? = null
         lock.lock()
         try {
             if (stopReason == null) stopReason = reason
-            if (cancelling) granting = false
+            if (cancelling && granting) {
+                granting = false
+                var ticket = callerTasks
+                while (ticket != null) {
+                    (toCancel ?: ArrayList<PriorityTicket>().also { toCancel = it }).add(ticket)
+                    ticket = ticket.callerNext
+                }
+            }
             drainedNow = pending == 0
         } finally {
             lock.unlock()
         }
+        // Outside the lock: cancelling a job runs its handlers (which release tickets) at once.
+        toCancel?.forEach { it.job?.cancel(CancellationException("PriorityDispatcher was cancelled")) }
         if (drainedNow) drained.complete(Unit)
     }
 

@@ -4,9 +4,11 @@ import java.util.concurrent.Callable
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executor
+import kotlin.coroutines.ContinuationInterceptor
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableJob
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
@@ -23,27 +25,54 @@ import kotlinx.coroutines.withContext
  * Implementation notes
  *
  * A task runner over a PriorityAdmission (see its notes for the state, the rules and the
- * linearization points). No thread of its own: every task is a coroutine of `taskScope` (the
- * given scope's context under `supervisor`, a SupervisorJob child of the scope's Job, so a failing
- * task fails only its own Deferred and cancelling the scope cancels every task), started at once,
- * which suspends in awaitGrant until admitted, runs its block, and releases its slot in a finally.
+ * linearization points). No thread of its own. Two kinds of task, one admission:
+ *  - scope tasks (submitWrite/submitRead/writeAsync/readAsync, and write { } / read { } from a
+ *    caller on another dispatcher): a coroutine of `writeTasks`/`readTasks` (the given scope's
+ *    context under `supervisor`, a SupervisorJob child of the scope's Job, so a failing task fails
+ *    only its own Deferred and cancelling the scope cancels every task; plus the marker: the two
+ *    contexts are built once), started at once (ATOMIC), which suspends in awaitGrant until
+ *    admitted, runs its block, and calls finish (release + count out) in a finally;
+ *  - in-caller tasks (write { } / read { } from a caller whose dispatcher is the tasks' dispatcher,
+ *    `taskInterceptor`): no second coroutine. The caller accepts its ticket (inCaller), then runs
+ *    withContext(marker) { attach; awaitGrant; block } : the interceptor is unchanged, so
+ *    withContext starts that scoped coroutine undispatched, on the caller's thread, and it always
+ *    runs; its finally calls finish (release + count out, once per ticket), and the caller's
+ *    finally calls it too in case withContext threw before starting it (a cancelled caller). The
+ *    block's coroutine is a child of the caller, so the caller's cancellation cancels it (queued:
+ *    the ticket is unlinked at once; admitted at that instant: the turn is passed on); it is not a
+ *    child of `supervisor`, so cancel() and the scope's cancellation reach it through the
+ *    admission (stop(cancelling = true) cancels the jobs of the in-caller tickets; see
+ *    PriorityAdmission for the race with a task that is just starting). The count-out happens in
+ *    the block's coroutine, not when the caller resumes, so close() never waits for a caller's
+ *    thread. A caller on another dispatcher would need a dispatch to the scope's dispatcher
+ *    anyway: it keeps the scope task (submit + await), whose start is dispatched there.
+ * Per in-caller call: one InCallerTask (the ticket, and the body withContext runs, so no lambda),
+ * the withContext coroutine and its context, and (only if it waits) the suspension; against a
+ * scope task: no Deferred, no dispatch, and the caller does not suspend to await a second
+ * coroutine.
  *
  * Submission: the ticket is accepted (linked, submission order fixed, ISE if stopped) BEFORE the
- * coroutine is created, on the submitting thread; the task only waits for the grant. Clean-up:
- * the task's finally releases its slot; the Job's completion handler (which runs even if the
- * coroutine was cancelled before it ever ran) releases it too if needed and counts the task out
- * of `pending` (PriorityAdmission.finish). Releases are idempotent, so every path is covered once.
+ * coroutine is created, on the submitting thread (for an in-caller task: before withContext);
+ * the task only waits for the grant. Clean-up of a scope task: it is started ATOMIC, so its body
+ * (and its finally) runs even if the task is cancelled before it was dispatched; it stops at once
+ * in awaitGrant (suspending in a cancelled Job unlinks the ticket) or at the ensureActive after
+ * it, and its finally counts it out (PriorityAdmission.finish: one lock for release and count,
+ * no completion handler per task). Releases are idempotent, so every path is covered once; if
+ * async itself throws, submit counts the ticket out.
  *
  * close(): stop accepting, then wait until `pending` is 0 (the admission's `drained` Deferred);
- * after the drain the supervisor is completed so that the parent scope can finish. cancel(): stop
+ * after the drain the supervisor is completed so that the parent scope can finish, and close()
+ * also waits for it: a scope task counts itself out in its body's finally, a moment before its
+ * Deferred completes, and close() returns only once every task's Deferred has. cancel(): stop
  * accepting and granting, cancel the supervisor. Cancelling the scope does the same: the
  * supervisor's first child, `sentinel`, is cancelled before any task and stops the admission, so
  * no queued task is admitted (and run) while the others are being cancelled. The thread-blocking
- * wait in close() uses a CountDownLatch completed from `drained`, not runBlocking.
+ * waits in close() use a CountDownLatch completed from a completion handler, not runBlocking.
  *
- * Self-deadlock: tasks carry a PriorityTaskMarker (coroutine context element + thread-local), so
- * write { } / read { } / closeAndJoin() from a task of this dispatcher, and close() on a thread
- * running one, throw IllegalStateException before changing anything.
+ * Self-deadlock: tasks carry a PriorityTaskMarker (coroutine context element + thread-local; for
+ * an in-caller task it is the element withContext adds), so write { } / read { } / closeAndJoin()
+ * from a task of this dispatcher, and close() on a thread running one, throw
+ * IllegalStateException before changing anything.
  */
 
 /**
@@ -72,10 +101,17 @@ import kotlinx.coroutines.withContext
  * fixed when a task is submitted (when [submitWrite]/[submitRead]/[writeAsync]/[readAsync] return,
  * or when [write]/[read] suspend), whatever thread or coroutine submits it.
  *
- * **Tasks are coroutines of the given scope**, under a `SupervisorJob` child of its Job, running on
- * its dispatcher; there is no thread of the dispatcher's own, and waiting for admission suspends a
- * task, never blocks a thread. Like a launched coroutine, the dispatcher keeps its scope active
- * until it is closed or cancelled: close it before the scope ends.
+ * **Tasks run on the scope's dispatcher**; there is no thread of the dispatcher's own, and waiting
+ * for admission suspends a task, never blocks a thread. Submitted tasks ([submitWrite],
+ * [submitRead], [writeAsync], [readAsync]) are coroutines of the given scope, under a
+ * `SupervisorJob` child of its Job. The block of [write]/[read] runs in the caller's coroutine
+ * when the caller already runs on the scope's dispatcher (the same [ContinuationInterceptor]): like
+ * `withContext`, as a child coroutine of the caller with the caller's context elements, with no
+ * second coroutine and no thread switch; otherwise it runs as a coroutine of the scope, like a
+ * submitted task, and the caller suspends until it has ended. Either way it is admitted, ordered,
+ * cancelled (by the caller, by [cancel], by the scope's cancellation) and waited for by [close]
+ * like every task. Like a launched coroutine, the dispatcher keeps its scope active until it is
+ * closed or cancelled: close it before the scope ends.
  *
  * **Results and failures** reach the caller: [write]/[read] return the block's value or rethrow
  * its exception; [submitWrite]/[submitRead] return the task as a [Deferred]; [writeAsync]/[readAsync]
@@ -136,8 +172,13 @@ public class PriorityDispatcher @JvmOverloads constructor(
      */
     private val sentinel: CompletableJob = Job(supervisor)
     private val taskScope = CoroutineScope(scope.coroutineContext + supervisor)
+    private val taskInterceptor: ContinuationInterceptor = scope.coroutineContext[ContinuationInterceptor] ?: Dispatchers.Default
     private val writeMarker = PriorityTaskMarker(this, isWrite = true)
     private val readMarker = PriorityTaskMarker(this, isWrite = false)
+
+    /** The scope of the write tasks and that of the read tasks: the contexts are built once, not per task. */
+    private val writeTasks = CoroutineScope(taskScope.coroutineContext + writeMarker)
+    private val readTasks = CoroutineScope(taskScope.coroutineContext + readMarker)
 
     init {
         sentinel.invokeOnCompletion { cause -> if (cause != null) admission.stop(SCOPE_CANCELLED, cancelling = true) }
@@ -183,25 +224,20 @@ public class PriorityDispatcher @JvmOverloads constructor(
     /**
      * Runs [block] as a write (P1) task and returns its result, or rethrows its exception. The
      * task runs alone, after the writes submitted before it and before every read not yet started.
-     * Cancelling the caller cancels the task and returns once it has stopped. Throws
-     * [IllegalStateException] after [close]/[cancel], and when called from a task of this
-     * dispatcher (it would wait for itself). If the dispatcher is cancelled meanwhile, throws
-     * [CancellationException].
+     * On the scope's dispatcher the block runs in the caller's coroutine (see the class notes on
+     * tasks), elsewhere as a coroutine of the scope. Cancelling the caller cancels the task and
+     * returns once it has stopped. Throws [IllegalStateException] after [close]/[cancel], and when
+     * called from a task of this dispatcher (it would wait for itself). If the dispatcher is
+     * cancelled meanwhile, throws [CancellationException] (the caller itself is not cancelled).
      */
-    public suspend fun <T> write(block: suspend () -> T): T {
-        checkNotInTask(currentCoroutineContext()[PriorityTaskMarker], "write { }")
-        return awaitTask(submit(writeMarker, block))
-    }
+    public suspend fun <T> write(block: suspend () -> T): T = call(writeMarker, block, "write { }")
 
     /**
      * Runs [block] as a read (P2) task, beside other reads, and returns its result, or rethrows its
      * exception. It starts once no write queued before it or running remains (see the ordering
      * table) and fewer than [readParallelism] reads run. Cancellation and errors as for [write].
      */
-    public suspend fun <T> read(block: suspend () -> T): T {
-        checkNotInTask(currentCoroutineContext()[PriorityTaskMarker], "read { }")
-        return awaitTask(submit(readMarker, block))
-    }
+    public suspend fun <T> read(block: suspend () -> T): T = call(readMarker, block, "read { }")
 
     /**
      * Queues [block] as a write (P1) task and returns it as a [Deferred] at once; its place in the
@@ -243,20 +279,26 @@ public class PriorityDispatcher @JvmOverloads constructor(
     override fun close() {
         checkNotInTask(PriorityTaskMarker.onThisThread(), "close()")
         admission.stop(CLOSED, cancelling = false)
-        val drained = admission.drained
-        if (drained.isCompleted) return
+        // Every accepted task counted out, then every task coroutine completed (the supervisor is
+        // completed, or cancelled, by then: it completes once its children have).
+        val interrupted = joinBlocking(admission.drained) or joinBlocking(supervisor)
+        if (interrupted) Thread.currentThread().interrupt()
+    }
+
+    /** Blocks until [job] has completed, through interrupts; returns whether it was interrupted. */
+    private fun joinBlocking(job: Job): Boolean {
+        if (job.isCompleted) return false
         val latch = CountDownLatch(1)
-        drained.invokeOnCompletion { latch.countDown() }
+        job.invokeOnCompletion { latch.countDown() }
         var interrupted = false
         while (true) {
             try {
                 latch.await()
-                break
+                return interrupted
             } catch (e: InterruptedException) {
                 interrupted = true
             }
         }
-        if (interrupted) Thread.currentThread().interrupt()
     }
 
     /**
@@ -268,6 +310,7 @@ public class PriorityDispatcher @JvmOverloads constructor(
         checkNotInTask(currentCoroutineContext()[PriorityTaskMarker], "closeAndJoin()")
         admission.stop(CLOSED, cancelling = false)
         admission.drained.await()
+        supervisor.join()
     }
 
     /**
@@ -293,14 +336,14 @@ public class PriorityDispatcher @JvmOverloads constructor(
         if (!supervisor.isActive) admission.stop(SCOPE_CANCELLED, cancelling = true)
         val ticket = PriorityTicket(marker.isWrite)
         admission.accept(ticket)
-        val task = try {
-            taskScope.async(marker) { runTask(ticket, block) }
+        try {
+            // ATOMIC: the body starts even if the task is cancelled first, so its finally (which
+            // counts the task out) always runs; a cancelled task stops at awaitGrant/ensureActive.
+            return (if (marker.isWrite) writeTasks else readTasks).async(start = CoroutineStart.ATOMIC) { runTask(ticket, block) }
         } catch (t: Throwable) {
             admission.finish(ticket)
             throw t
         }
-        task.invokeOnCompletion { admission.finish(ticket) }
-        return task
     }
 
     private suspend fun <T> runTask(ticket: PriorityTicket, block: suspend () -> T): T {
@@ -309,7 +352,44 @@ public class PriorityDispatcher @JvmOverloads constructor(
             currentCoroutineContext().ensureActive() // cancelled before it started: never runs
             return block()
         } finally {
-            admission.release(ticket)
+            admission.finish(ticket)
+        }
+    }
+
+    private suspend fun <T> call(marker: PriorityTaskMarker, block: suspend () -> T, name: String): T {
+        val context = currentCoroutineContext()
+        checkNotInTask(context[PriorityTaskMarker], name)
+        if (context[ContinuationInterceptor] !== taskInterceptor) return awaitTask(submit(marker, block))
+        // The caller runs on the tasks' dispatcher already: the block runs in the caller's coroutine.
+        if (!supervisor.isActive) admission.stop(SCOPE_CANCELLED, cancelling = true)
+        val task = InCallerTask(marker.isWrite, admission, block)
+        admission.accept(task)
+        try {
+            return withContext(marker, task)
+        } finally {
+            // Counted out by the block's coroutine already, unless withContext did not start it.
+            if (!task.counted) admission.finish(task)
+        }
+    }
+
+    /**
+     * An in-caller task: its ticket, and the body that withContext runs in the block's coroutine
+     * (one object for both: no lambda per call).
+     */
+    private class InCallerTask<T>(
+        isWrite: Boolean,
+        private val admission: PriorityAdmission,
+        private val block: suspend () -> T,
+    ) : PriorityTicket(isWrite, inCaller = true), suspend (CoroutineScope) -> T {
+        override suspend fun invoke(scope: CoroutineScope): T {
+            try {
+                admission.attach(this, scope.coroutineContext[Job])
+                admission.awaitGrant(this)
+                scope.coroutineContext.ensureActive() // cancelled before it started: never runs
+                return block()
+            } finally {
+                admission.finish(this)
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.rwlocker.coroutines
 
 import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.Job
 
 /*
  * Implementation notes
@@ -18,12 +19,24 @@ import kotlinx.coroutines.CancellableContinuation
  * `continuation` is set, under the lock, only while the ticket is QUEUED; the grant that follows
  * reads it after the lock is released (the lock orders the two), so a task that found its ticket
  * GRANTED never suspends and one that suspended is always resumed.
+ *
+ * `counted` (volatile, set under the lock) records that the task was counted out of the
+ * admission's pending tasks (PriorityAdmission.finish), which therefore happens once per ticket.
+ *
+ * A ticket of a task that runs in its caller's coroutine (`inCaller`, see PriorityDispatcher) is
+ * also linked, from acceptance to finish, in the admission's list of such tasks (`callerPrev`,
+ * `callerNext`, under the lock), and `job` (volatile) is the coroutine that runs its block, set by
+ * that coroutine before it waits for its grant: a cancelling stop cancels these jobs. Such a
+ * ticket is a PriorityDispatcher.InCallerTask, which is also the body that withContext runs (the
+ * class is open for that one subclass).
  */
 
 /** A task's place in the admission queues of a [PriorityDispatcher]. */
-internal class PriorityTicket(
+internal open class PriorityTicket(
     /** A write (P1) task; otherwise a read (P2) task. */
     @JvmField val isWrite: Boolean,
+    /** A task whose block runs in its caller's coroutine, not in a coroutine of the dispatcher's scope. */
+    @JvmField val inCaller: Boolean = false,
 ) {
     @Volatile
     @JvmField
@@ -46,6 +59,22 @@ internal class PriorityTicket(
     /** Chains the tickets granted by one admission pass, to resume them after the lock is released. */
     @JvmField
     var wakeNext: PriorityTicket? = null
+
+    /** Counted out of the admission's pending tasks (finished). */
+    @Volatile
+    @JvmField
+    var counted: Boolean = false
+
+    /** For an [inCaller] task: the coroutine running its block, once it has started. */
+    @Volatile
+    @JvmField
+    var job: Job? = null
+
+    @JvmField
+    var callerPrev: PriorityTicket? = null
+
+    @JvmField
+    var callerNext: PriorityTicket? = null
 
     override fun toString(): String = (if (isWrite) "write" else "read") + "#" + STATE_NAMES[state]
 
