@@ -79,14 +79,7 @@ internal class FifoLockSubject(private val tally: Tally) : SoakSubject {
     }
 
     private fun timedTry(mode: Mode, random: SplittableRandom): Guard? {
-        val micros = when (random.nextInt(6)) {
-            0 -> 0L
-            1 -> -1L
-            2 -> 1L
-            3 -> 10L
-            4 -> 100L
-            else -> 500L
-        }
+        val micros = tinyMicros(random)
         val guard = lock.tryAcquire(mode, Duration.ofNanos(micros * 1_000L))
         if (guard == null && micros > 0) tally.fault(Fault.ACQUIRE_TIMEOUT)
         return guard

@@ -589,15 +589,5 @@ internal class GuardedSubject(private val reentrant: Boolean, private val tally:
     companion object {
         fun nameOf(reentrant: Boolean): String =
             if (reentrant) "Guarded+GuardedMutex FAIR, reentrant writer" else "Guarded+GuardedMutex (Guarded.of default)"
-
-        /** A timeout of 0, -1, 1, 10, 100 or 500 microseconds. */
-        fun tinyMicros(random: SplittableRandom): Long = when (random.nextInt(6)) {
-            0 -> 0L
-            1 -> -1L
-            2 -> 1L
-            3 -> 10L
-            4 -> 100L
-            else -> 500L
-        }
     }
 }

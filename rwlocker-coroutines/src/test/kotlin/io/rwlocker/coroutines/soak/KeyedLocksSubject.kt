@@ -79,14 +79,7 @@ internal class KeyedLocksSubject(private val policy: Policy, private val tally: 
     }
 
     private fun timed(key: Int, asWriter: Boolean, random: SplittableRandom): Guard? {
-        val micros = when (random.nextInt(6)) {
-            0 -> 0L
-            1 -> -1L
-            2 -> 1L
-            3 -> 10L
-            4 -> 100L
-            else -> 500L
-        }
+        val micros = tinyMicros(random)
         val timeout = Duration.ofNanos(micros * 1_000L)
         val guard = if (asWriter) locks.tryWrite(key, timeout) else locks.tryRead(key, timeout)
         if (guard == null && micros > 0) tally.fault(Fault.ACQUIRE_TIMEOUT)

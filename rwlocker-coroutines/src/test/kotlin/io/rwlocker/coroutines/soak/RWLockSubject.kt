@@ -160,14 +160,7 @@ internal class RWLockSubject(
     }
 
     /** A tiny timeout in microseconds (or 1 ms when the caller picks milliseconds), zero or negative. */
-    private fun tinyTime(random: SplittableRandom): Long = when (random.nextInt(6)) {
-        0 -> 0L
-        1 -> -1L
-        2 -> 1L
-        3 -> 10L
-        4 -> 100L
-        else -> 500L
-    }
+    private fun tinyTime(random: SplittableRandom): Long = tinyMicros(random)
 
     private fun enter(asWriter: Boolean) = if (asWriter) monitor.enterWrite() else monitor.enterRead()
 

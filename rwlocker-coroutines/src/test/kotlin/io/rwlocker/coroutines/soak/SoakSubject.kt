@@ -43,6 +43,16 @@ internal interface SoakSubject {
     fun describe(): String
 }
 
+/** A tiny timeout for a timed attempt: 0, -1, 1, 10, 100 or 500 (microseconds), shared by the subjects. */
+internal fun tinyMicros(random: SplittableRandom): Long = when (random.nextInt(6)) {
+    0 -> 0L
+    1 -> -1L
+    2 -> 1L
+    3 -> 10L
+    4 -> 100L
+    else -> 500L
+}
+
 /** A named way to make a fresh [SoakSubject] (one per run). */
 internal class SoakSubjectFactory(val name: String, val create: (Tally) -> SoakSubject) {
     override fun toString(): String = name
