@@ -139,25 +139,10 @@ internal class FifoLockSubject(private val tally: Tally) : SoakSubject {
         }
     }
 
-    /** A misuse must throw [T] (or be interrupted first); anything else is a violation. */
-    private inline fun <reified T : Throwable> probe(what: String, call: () -> Unit) {
-        tally.fault(Fault.MISUSE)
-        try {
-            call()
-            tally.violation("$what: returned normally, expected ${T::class.java.simpleName}")
-        } catch (e: Throwable) {
-            when (e) {
-                is T -> {}
-                is InterruptedException -> tally.interruptSeen()
-                else -> tally.violation("$what: ${e.describe()}, expected ${T::class.java.simpleName}")
-            }
-        }
-    }
-
     private fun misuse(worker: Worker, random: SplittableRandom) {
         worker.phase = "misuse"
         when (random.nextInt(3)) {
-            0 -> probe<NullPointerException>("acquire(null)") { lock.acquire(null) }
+            0 -> tally.probe<NullPointerException>("acquire(null)") { lock.acquire(null) }
             1 -> {
                 // Evaluated by this thread, or (if it had to wait in line) by a releasing thread when
                 // it reaches the head: either way this request fails with the mode's exception.

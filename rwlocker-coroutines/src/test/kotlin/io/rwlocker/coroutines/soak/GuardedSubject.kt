@@ -289,10 +289,10 @@ internal class GuardedSubject(private val reentrant: Boolean, private val tally:
             try {
                 check(c, "write (misuse probe)")
                 when (which) {
-                    0 -> probe("read inside write (not reentrant)") { guarded.read { } }
-                    1 -> probe("write inside write (not reentrant)") { guarded.write { } }
-                    2 -> probe("update inside write (not reentrant)") { guarded.update { Cell(it.epoch, -1, -1) } }
-                    else -> probe("set inside write (not reentrant)") { guarded.set(Cell(Epoch(), -1, -1)) }
+                    0 -> tally.probe<IllegalStateException>("read inside write (not reentrant)") { guarded.read { } }
+                    1 -> tally.probe<IllegalStateException>("write inside write (not reentrant)") { guarded.write { } }
+                    2 -> tally.probe<IllegalStateException>("update inside write (not reentrant)") { guarded.update { Cell(it.epoch, -1, -1) } }
+                    else -> tally.probe<IllegalStateException>("set inside write (not reentrant)") { guarded.set(Cell(Epoch(), -1, -1)) }
                 }
                 check(c, "write after a misuse probe")
             } finally {
@@ -309,28 +309,14 @@ internal class GuardedSubject(private val reentrant: Boolean, private val tally:
             monitor.enterRead()
             try {
                 when (which) {
-                    0 -> probe("write inside read (upgrade)") { guarded.write { } }
-                    1 -> probe("update inside read (upgrade)") { guarded.update { Cell(it.epoch, -1, -1) } }
-                    else -> probe("set inside read (upgrade)") { guarded.set(Cell(Epoch(), -1, -1)) }
+                    0 -> tally.probe<IllegalStateException>("write inside read (upgrade)") { guarded.write { } }
+                    1 -> tally.probe<IllegalStateException>("update inside read (upgrade)") { guarded.update { Cell(it.epoch, -1, -1) } }
+                    else -> tally.probe<IllegalStateException>("set inside read (upgrade)") { guarded.set(Cell(Epoch(), -1, -1)) }
                 }
                 check(c, "read after a misuse probe")
             } finally {
                 monitor.exitRead()
             }
-        }
-    }
-
-    /** A misuse must throw [IllegalStateException]; anything else is a violation. */
-    private inline fun probe(what: String, call: () -> Unit) {
-        tally.fault(Fault.MISUSE)
-        try {
-            call()
-            tally.violation("$what: returned normally, expected IllegalStateException")
-        } catch (e: IllegalStateException) {
-        } catch (e: CancellationException) {
-            throw e
-        } catch (e: Throwable) {
-            tally.violation("$what: ${e.describe()}, expected IllegalStateException")
         }
     }
 
@@ -510,10 +496,10 @@ internal class GuardedSubject(private val reentrant: Boolean, private val tally:
             try {
                 check(c, "GuardedMutex.write (misuse probe)")
                 when (which % 4) {
-                    0 -> probe("GuardedMutex.read inside write (not reentrant)") { twin.read { } }
-                    1 -> probe("GuardedMutex.write inside write (not reentrant)") { twin.write { } }
-                    2 -> probe("GuardedMutex.update inside write (not reentrant)") { twin.update { Cell(it.epoch, -1, -1) } }
-                    else -> probe("GuardedMutex.set inside write (not reentrant)") { twin.set(Cell(Epoch(), -1, -1)) }
+                    0 -> tally.probe<IllegalStateException>("GuardedMutex.read inside write (not reentrant)") { twin.read { } }
+                    1 -> tally.probe<IllegalStateException>("GuardedMutex.write inside write (not reentrant)") { twin.write { } }
+                    2 -> tally.probe<IllegalStateException>("GuardedMutex.update inside write (not reentrant)") { twin.update { Cell(it.epoch, -1, -1) } }
+                    else -> tally.probe<IllegalStateException>("GuardedMutex.set inside write (not reentrant)") { twin.set(Cell(Epoch(), -1, -1)) }
                 }
                 check(c, "GuardedMutex.write after a misuse probe")
             } finally {
@@ -528,9 +514,9 @@ internal class GuardedSubject(private val reentrant: Boolean, private val tally:
             monitor.enterRead()
             try {
                 when (which % 3) {
-                    0 -> probe("GuardedMutex.write inside read (upgrade)") { twin.write { } }
-                    1 -> probe("GuardedMutex.update inside read (upgrade)") { twin.update { Cell(it.epoch, -1, -1) } }
-                    else -> probe("GuardedMutex.set inside read (upgrade)") { twin.set(Cell(Epoch(), -1, -1)) }
+                    0 -> tally.probe<IllegalStateException>("GuardedMutex.write inside read (upgrade)") { twin.write { } }
+                    1 -> tally.probe<IllegalStateException>("GuardedMutex.update inside read (upgrade)") { twin.update { Cell(it.epoch, -1, -1) } }
+                    else -> tally.probe<IllegalStateException>("GuardedMutex.set inside read (upgrade)") { twin.set(Cell(Epoch(), -1, -1)) }
                 }
                 check(c, "GuardedMutex.read after a misuse probe")
             } finally {

@@ -126,21 +126,6 @@ internal class KeyedLocksSubject(private val policy: Policy, private val tally: 
         }
     }
 
-    /** A misuse must throw [T] (or be interrupted first); anything else is a violation. */
-    private inline fun <reified T : Throwable> probe(what: String, call: () -> Unit) {
-        tally.fault(Fault.MISUSE)
-        try {
-            call()
-            tally.violation("$what: returned normally, expected ${T::class.java.simpleName}")
-        } catch (e: Throwable) {
-            when (e) {
-                is T -> {}
-                is InterruptedException -> tally.interruptSeen()
-                else -> tally.violation("$what: ${e.describe()}, expected ${T::class.java.simpleName}")
-            }
-        }
-    }
-
     private fun misuse(worker: Worker, random: SplittableRandom) {
         val key = random.nextInt(KEYS)
         val other = (key + 1) % KEYS
@@ -149,9 +134,9 @@ internal class KeyedLocksSubject(private val policy: Policy, private val tally: 
             val guard = locks.write(key)
             monitors[key].enterWrite()
             try {
-                probe<IllegalStateException>("read($key) inside write($key), no reentrant writer") { locks.read(key).close() }
-                probe<IllegalStateException>("write($key) inside write($key), no reentrant writer") { locks.write(key).close() }
-                probe<IllegalStateException>("writeAll([$other, $key]) inside write($key)") { locks.writeAll(listOf(other, key)).close() }
+                tally.probe<IllegalStateException>("read($key) inside write($key), no reentrant writer") { locks.read(key).close() }
+                tally.probe<IllegalStateException>("write($key) inside write($key), no reentrant writer") { locks.write(key).close() }
+                tally.probe<IllegalStateException>("writeAll([$other, $key]) inside write($key)") { locks.writeAll(listOf(other, key)).close() }
             } finally {
                 monitors[key].exitWrite()
                 guard.close()
@@ -160,8 +145,8 @@ internal class KeyedLocksSubject(private val policy: Policy, private val tally: 
             val guard = locks.read(key)
             monitors[key].enterRead()
             try {
-                probe<IllegalStateException>("write($key) inside read($key): an upgrade") { locks.write(key).close() }
-                probe<IllegalStateException>("tryWrite($key, 1 us) inside read($key): an upgrade") { locks.tryWrite(key, Duration.ofNanos(1_000))?.close() }
+                tally.probe<IllegalStateException>("write($key) inside read($key): an upgrade") { locks.write(key).close() }
+                tally.probe<IllegalStateException>("tryWrite($key, 1 us) inside read($key): an upgrade") { locks.tryWrite(key, Duration.ofNanos(1_000))?.close() }
             } finally {
                 monitors[key].exitRead()
                 guard.close()

@@ -131,9 +131,9 @@ internal class PriorityDispatcherSubject(private val tally: Tally) : SoakSubject
             val seen = plainWrites
             repeat(plan.pause) { yield() }
             when (plan.probe) {
-                0 -> probe("write { } inside a task") { dispatcher.write { 0L } }
-                1 -> probe("read { } inside a task") { dispatcher.read { 0L } }
-                2 -> probe("closeAndJoin() inside a task") { dispatcher.closeAndJoin() }
+                0 -> tally.probe<IllegalStateException>("write { } inside a task") { dispatcher.write { 0L } }
+                1 -> tally.probe<IllegalStateException>("read { } inside a task") { dispatcher.read { 0L } }
+                2 -> tally.probe<IllegalStateException>("closeAndJoin() inside a task") { dispatcher.closeAndJoin() }
             }
             return finishBody(plan, seen)
         } finally {
@@ -150,24 +150,10 @@ internal class PriorityDispatcherSubject(private val tally: Tally) : SoakSubject
                 1 -> Thread.yield()
                 2 -> LockSupport.parkNanos(20_000L)
             }
-            if (plan.probe >= 0) probe("close() on a thread running a task") { dispatcher.close() }
+            if (plan.probe >= 0) tally.probe<IllegalStateException>("close() on a thread running a task") { dispatcher.close() }
             return finishBody(plan, seen)
         } finally {
             leave(plan)
-        }
-    }
-
-    /** A misuse must throw [IllegalStateException]; anything else is a violation. */
-    private inline fun probe(what: String, call: () -> Unit) {
-        tally.fault(Fault.MISUSE)
-        try {
-            call()
-            tally.violation("$what: returned normally, expected IllegalStateException")
-        } catch (e: IllegalStateException) {
-        } catch (e: CancellationException) {
-            throw e
-        } catch (e: Throwable) {
-            tally.violation("$what: ${e.describe()}, expected IllegalStateException")
         }
     }
 

@@ -294,7 +294,7 @@ internal class RWLockSubject(
         writes.incrementAndGet()
         if (reentrant && random.nextBoolean()) {
             write.lock()
-            probe<IllegalStateException>("downgrade() of a nested write hold") { write.downgrade() }
+            tally.probe<IllegalStateException>("downgrade() of a nested write hold") { write.downgrade() }
             tally.expect(write.holdCount == 2 && read.holdCount == 0) { "a failed downgrade changed the holds: ${write.holdCount} write, ${read.holdCount} read" }
             write.unlock()
         }
@@ -424,21 +424,6 @@ internal class RWLockSubject(
         else -> 1
     }
 
-    /** A misuse must throw [T] (or be interrupted first); anything else is a violation. */
-    private inline fun <reified T : Throwable> probe(what: String, call: () -> Unit) {
-        tally.fault(Fault.MISUSE)
-        try {
-            call()
-            tally.violation("$what: returned normally, expected ${T::class.java.simpleName}")
-        } catch (e: Throwable) {
-            when (e) {
-                is T -> {}
-                is InterruptedException -> tally.interruptSeen()
-                else -> tally.violation("$what: ${e.describe()}, expected ${T::class.java.simpleName}")
-            }
-        }
-    }
-
     private fun misuse(worker: Worker, random: SplittableRandom) {
         worker.phase = "misuse"
         val read = lock.read()
@@ -447,9 +432,9 @@ internal class RWLockSubject(
             0 -> {
                 read.lock()
                 try {
-                    probe<IllegalStateException>("upgrade: write().lock()") { write.lock() }
-                    probe<IllegalStateException>("upgrade: write().lockInterruptibly()") { write.lockInterruptibly() }
-                    probe<IllegalStateException>("upgrade: write().tryLock(1 ms)") { write.tryLock(1, TimeUnit.MILLISECONDS) }
+                    tally.probe<IllegalStateException>("upgrade: write().lock()") { write.lock() }
+                    tally.probe<IllegalStateException>("upgrade: write().lockInterruptibly()") { write.lockInterruptibly() }
+                    tally.probe<IllegalStateException>("upgrade: write().tryLock(1 ms)") { write.tryLock(1, TimeUnit.MILLISECONDS) }
                     tally.fault(Fault.MISUSE)
                     tally.expect(!write.tryLock()) { "upgrade: write().tryLock() returned true" }
                     tally.expect(read.holdCount == 1 && write.holdCount == 0) { "failed upgrades changed the holds: ${read.holdCount} read, ${write.holdCount} write" }
@@ -468,9 +453,9 @@ internal class RWLockSubject(
                         write.unlock()
                         write.unlock()
                     } else {
-                        probe<IllegalStateException>("non-reentrant re-entry: write().lock()") { write.lock() }
-                        probe<IllegalStateException>("non-reentrant re-entry: read().lock()") { read.lock() }
-                        probe<IllegalStateException>("non-reentrant re-entry: read().lockInterruptibly()") { read.lockInterruptibly() }
+                        tally.probe<IllegalStateException>("non-reentrant re-entry: write().lock()") { write.lock() }
+                        tally.probe<IllegalStateException>("non-reentrant re-entry: read().lock()") { read.lock() }
+                        tally.probe<IllegalStateException>("non-reentrant re-entry: read().lockInterruptibly()") { read.lockInterruptibly() }
                         tally.fault(Fault.MISUSE)
                         tally.expect(!write.tryLock() && !read.tryLock()) { "non-reentrant re-entry: a tryLock() returned true" }
                     }
@@ -481,22 +466,22 @@ internal class RWLockSubject(
                 }
             }
             2 -> {
-                probe<IllegalMonitorStateException>("read().unlock() without a hold") { read.unlock() }
-                probe<IllegalMonitorStateException>("write().unlock() without a hold") { write.unlock() }
-                probe<IllegalMonitorStateException>("downgrade() without the write lock") { write.downgrade() }
+                tally.probe<IllegalMonitorStateException>("read().unlock() without a hold") { read.unlock() }
+                tally.probe<IllegalMonitorStateException>("write().unlock() without a hold") { write.unlock() }
+                tally.probe<IllegalMonitorStateException>("downgrade() without the write lock") { write.downgrade() }
             }
             3 -> {
-                probe<IllegalMonitorStateException>("RWCondition.await(t, u) without the lock") {
+                tally.probe<IllegalMonitorStateException>("RWCondition.await(t, u) without the lock") {
                     threadCondition.await(1, TimeUnit.MICROSECONDS)
                 }
-                probe<IllegalMonitorStateException>("RWCondition.signal(1) without the lock") { threadCondition.signal(1) }
+                tally.probe<IllegalMonitorStateException>("RWCondition.signal(1) without the lock") { threadCondition.signal(1) }
             }
             else -> {
                 val guard = read.acquire()
                 monitor.enterRead()
                 monitor.exitRead()
                 guard.close()
-                probe<IllegalMonitorStateException>("a read Guard closed twice") { guard.close() }
+                tally.probe<IllegalMonitorStateException>("a read Guard closed twice") { guard.close() }
             }
         }
     }
@@ -574,12 +559,12 @@ internal class RWLockSubject(
                             writes.incrementAndGet()
                         }
                     } else {
-                        probe<IllegalStateException>("nested write { } without a reentrant writer") { mutex.write { } }
+                        tally.probe<IllegalStateException>("nested write { } without a reentrant writer") { mutex.write { } }
                     }
                     1 -> if (reentrant) {
                         mutex.read { tally.expect(face.scopeReadHolds(owner) == 1) { "read { } inside write { }: ${face.scopeReadHolds(owner)} read holds" } }
                     } else {
-                        probe<IllegalStateException>("read { } inside write { } without a reentrant writer") { mutex.read { } }
+                        tally.probe<IllegalStateException>("read { } inside write { } without a reentrant writer") { mutex.read { } }
                     }
                     2 -> {
                         monitor.writeToRead()
@@ -802,17 +787,17 @@ internal class RWLockSubject(
         when (random.nextInt(4)) {
             0 -> mutex.read {
                 registered(false) {
-                    probe<IllegalStateException>("write { } inside read { } (upgrade)") { mutex.write { } }
+                    tally.probe<IllegalStateException>("write { } inside read { } (upgrade)") { mutex.write { } }
                     tally.expect(face.scopeReadHolds(owner) == 1 && face.scopeWriteHolds(owner) == 0) { "a failed upgrade changed the scope holds" }
                 }
             }
-            1 -> probe<IllegalStateException>("SuspendCondition.await() outside a scope") { coroutineCondition.await() }
+            1 -> tally.probe<IllegalStateException>("SuspendCondition.await() outside a scope") { coroutineCondition.await() }
             2 -> mutex.write {
                 monitor.enterWrite()
                 monitor.writeToRead()
                 downgrade()
                 try {
-                    probe<IllegalStateException>("WriteScope.downgrade() twice") { downgrade() }
+                    tally.probe<IllegalStateException>("WriteScope.downgrade() twice") { downgrade() }
                 } finally {
                     monitor.exitRead()
                 }
@@ -822,7 +807,7 @@ internal class RWLockSubject(
                     if (reentrant) {
                         mutex.write { tally.expect(face.scopeWriteHolds(owner) == 2) { "nested write { }: ${face.scopeWriteHolds(owner)}" } }
                     } else {
-                        probe<IllegalStateException>("nested write { } without a reentrant writer") { mutex.write { } }
+                        tally.probe<IllegalStateException>("nested write { } without a reentrant writer") { mutex.write { } }
                     }
                 }
             }

@@ -4,6 +4,7 @@ import java.util.EnumMap
 import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.concurrent.atomic.LongAdder
+import kotlinx.coroutines.CancellationException
 
 /** A kind of fault the soak injects (or provokes) on purpose. */
 internal enum class Fault(val label: String) {
@@ -94,5 +95,25 @@ internal class Tally {
 
     private companion object {
         const val KEEP = 20
+    }
+}
+
+/**
+ * A misuse probe: [call] must throw [T]. A cancellation of the probing coroutine propagates, and
+ * an interrupt that arrives first is counted as seen; any other outcome is a violation.
+ * (CancellationException is an IllegalStateException: it is checked before [T].)
+ */
+internal inline fun <reified T : Throwable> Tally.probe(what: String, call: () -> Unit) {
+    fault(Fault.MISUSE)
+    try {
+        call()
+        violation("$what: returned normally, expected ${T::class.java.simpleName}")
+    } catch (e: Throwable) {
+        when (e) {
+            is CancellationException -> throw e
+            is T -> {}
+            is InterruptedException -> interruptSeen()
+            else -> violation("$what: ${e.describe()}, expected ${T::class.java.simpleName}")
+        }
     }
 }
