@@ -122,11 +122,15 @@ abstract class FifoRawLincheck(private val first: Mode, private val second: Mode
         return true
     }
 
-    private fun release(holds: RawHolds): Boolean {
+    private fun release(mode: Mode, holds: RawHolds): Boolean {
         while (true) {
             val n = holds.count.get()
-            if (n == 0) return false
-            if (holds.count.compareAndSet(n, n - 1)) break
+            // No published guard: false only if the lock holds no such hold either. A granted
+            // acquirer publishes its guard just after the grant, and an operation that already
+            // saw the grant (a queueLength behind it) must not see this release fail: wait for it.
+            if (n == 0 && engine.holds(mode) == 0) return false
+            if (n > 0 && holds.count.compareAndSet(n, n - 1)) break
+            Thread.onSpinWait()
         }
         holds.guards.poll()!!.close() // owner-less: any of this mode's guards
         return true
@@ -151,10 +155,10 @@ abstract class FifoRawLincheck(private val first: Mode, private val second: Mode
     fun trySecond(): Boolean = tryAcquire(second, secondHolds)
 
     @Operation(nonParallelGroup = "release")
-    fun releaseFirst(): Boolean = release(firstHolds)
+    fun releaseFirst(): Boolean = release(first, firstHolds)
 
     @Operation(nonParallelGroup = "release")
-    fun releaseSecond(): Boolean = release(secondHolds)
+    fun releaseSecond(): Boolean = release(second, secondHolds)
 
     @Operation
     fun queueLength(): Int = engine.queueLength()
