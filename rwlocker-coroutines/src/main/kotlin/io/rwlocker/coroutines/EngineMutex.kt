@@ -4,8 +4,6 @@ import io.rwlocker.Policy
 import io.rwlocker.RWLock
 import io.rwlocker.internal.LockEngine
 import io.rwlocker.internal.jfr.LockEvents
-import java.util.concurrent.atomic.AtomicBoolean
-import java.util.concurrent.atomic.AtomicInteger
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.jvm.internal.CoroutineStackFrame
 import kotlinx.coroutines.AbstractCoroutine
@@ -23,9 +21,10 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * The suspending face of a LockEngine (the same engine as the blocking RWLock: no second state
  * machine). All holds live in the engine's state word; this face only adds who-holds-what:
  *
- *  - raw calls are owner-less: `rawReads` counts read holds taken by lockRead/tryLockRead/
- *    downgrade (unlockRead needs one), and raw writes are owned by the face-wide `rawWriter`
- *    token (unlockWrite/downgrade need the engine's write owner to be that token);
+ *  - raw calls are owner-less: `raw` (RawHolds) counts read holds taken by lockRead/tryLockRead/
+ *    downgrade (unlockRead needs one) and records the raw write hold (unlockWrite/downgrade need
+ *    it), announcing a fast acquisition before the engine's CAS so that a racing release waits
+ *    for it instead of failing; raw writes are owned by the face-wide `rawWriter` token;
  *  - scopes are owned by the calling coroutine's Job (seen through coroutineScope/withContext/
  *    withTimeout, which run their block in a child Job of the same sequential coroutine: see
  *    scopeOwner): the write owner is the Job itself (so a
@@ -55,9 +54,8 @@ internal class EngineMutex(
     private val lock: RWLock,
 ) : ReadWriteMutex {
     private val rawWriter = Any()
-    /** Whether a raw call holds the write lock; its CAS makes racing raw releases fail cleanly. */
-    private val rawWriteHeld = AtomicBoolean()
-    private val rawReads = AtomicInteger()
+    /** The raw calls' holds: what unlockRead/unlockWrite/downgrade may release (see RawHolds). */
+    private val raw = RawHolds()
     private val scopeReads = ScopeReads()
 
     /** The kotlinx `Mutex` views [readMutex] and [writeMutex] (MutexViews.kt), made on first use. */
@@ -90,61 +88,68 @@ internal class EngineMutex(
     // ------------------------------------------------------------------ raw, owner-less calls
 
     override suspend fun lockRead() {
-        if (engine.tryReadFast()) {
-            rawReads.incrementAndGet()
-            return
-        }
+        if (tryLockRead()) return
         return lockReadSlow()
     }
 
     private suspend fun lockReadSlow() {
         acquire(rawWriter, 0, 1)
-        rawReads.incrementAndGet()
+        raw.addRead()
     }
 
     override fun tryLockRead(): Boolean {
-        if (!engine.tryReadFast()) return false
-        rawReads.incrementAndGet()
-        return true
+        raw.beginRead()
+        var taken = false
+        try {
+            taken = engine.tryReadFast()
+        } finally {
+            raw.endRead(taken)
+        }
+        return taken
     }
 
     override fun unlockRead() {
-        while (true) {
-            val n = rawReads.get()
-            check(n > 0) { "unlockRead() without a read hold taken by lockRead/tryLockRead/downgrade" }
-            if (rawReads.compareAndSet(n, n - 1)) break
-        }
+        raw.spendRead()
         engine.releaseReads(1)
     }
 
     override suspend fun lockWrite() {
-        if (engine.tryWriteFast(rawWriter)) {
-            rawWriteHeld.set(true)
-            return
-        }
+        if (tryLockWrite()) return
         return lockWriteSlow()
     }
 
     private suspend fun lockWriteSlow() {
         acquire(rawWriter, 1, 0)
-        rawWriteHeld.set(true)
+        raw.addWrite()
     }
 
     override fun tryLockWrite(): Boolean {
-        if (!engine.tryWriteFast(rawWriter)) return false
-        rawWriteHeld.set(true)
-        return true
+        raw.beginWrite()
+        var taken = false
+        try {
+            taken = engine.tryWriteFast(rawWriter)
+        } finally {
+            raw.endWrite(taken)
+        }
+        return taken
     }
 
     override fun unlockWrite() {
-        check(rawWriteHeld.compareAndSet(true, false)) { "unlockWrite() without the write lock taken by lockWrite/tryLockWrite" }
+        raw.claimWrite("unlockWrite()")
         engine.releaseWrite()
     }
 
     override fun downgrade() {
-        check(rawWriteHeld.compareAndSet(true, false)) { "downgrade() without the write lock taken by lockWrite/tryLockWrite" }
-        engine.downgrade()
-        rawReads.incrementAndGet() // only after the read hold exists: a racing unlockRead cannot spend it early
+        raw.claimWrite("downgrade()")
+        // The read hold is pending from the engine's downgrade on: a racing unlockRead waits for it.
+        raw.beginRead()
+        var downgraded = false
+        try {
+            engine.downgrade()
+            downgraded = true
+        } finally {
+            raw.endRead(downgraded)
+        }
     }
 
     override fun newCondition(): SuspendCondition = EngineCondition(engine, this)

@@ -36,6 +36,12 @@ import kotlinx.coroutines.sync.Mutex
  * write { } needs a reentrant writer, and writeMutex inside its own read { } or write { } throws
  * instead of waiting for itself.
  *
+ * Fast acquisitions announce themselves (`pending`) before the engine's CAS and withdraw after
+ * recording: an unlock that finds nothing recorded while one is pending waits for it (spins, then
+ * yields) instead of failing, as kotlinx's Mutex.unlock waits for its owner to be set; see
+ * RawHolds for why (a hold learned of by inference between the CAS and the record) and for the
+ * one window left (a suspended lock recorded only when it resumes).
+ *
  * Linearization points: those of the engine (the CAS that takes or releases the hold).
  */
 
@@ -133,6 +139,8 @@ private class Identity(val ref: Any) {
 private class ReadMutexView(private val face: EngineMutex, private val engine: LockEngine) : Mutex {
     private val anonymous = AtomicInteger()
     private val owners: MutableSet<Identity> = ConcurrentHashMap.newKeySet()
+    /** Fast acquisitions between the engine's CAS and their record: a racing unlock waits for them. */
+    private val pending = AtomicInteger()
 
     override val isLocked: Boolean get() = engine.readHolds() > 0
 
@@ -140,18 +148,24 @@ private class ReadMutexView(private val face: EngineMutex, private val engine: L
 
     override fun tryLock(owner: Any?): Boolean {
         checkNotHolding(owner)
-        if (!engine.tryReadFast()) return false
-        record(owner)
-        return true
+        return tryFast(owner)
     }
 
     override suspend fun lock(owner: Any?) {
         checkNotHolding(owner)
-        if (engine.tryReadFast()) {
-            record(owner)
-            return
-        }
+        if (tryFast(owner)) return
         return lockSlow(owner)
+    }
+
+    private fun tryFast(owner: Any?): Boolean {
+        pending.incrementAndGet()
+        try {
+            if (!engine.tryReadFast()) return false
+            record(owner)
+            return true
+        } finally {
+            pending.decrementAndGet()
+        }
     }
 
     private suspend fun lockSlow(owner: Any?) {
@@ -182,16 +196,33 @@ private class ReadMutexView(private val face: EngineMutex, private val engine: L
     }
 
     override fun unlock(owner: Any?) {
-        if (owner == null) {
-            while (true) {
-                val n = anonymous.get()
-                check(n > 0) { "readMutex.unlock() without a read hold taken by readMutex.lock()/tryLock() without an owner" }
-                if (anonymous.compareAndSet(n, n - 1)) break
+        var spins = 0
+        while (!takeRecord(owner)) {
+            if (pending.get() > 0) {
+                awaitPendingHold(spins++)
+                continue
             }
-        } else {
-            check(owners.remove(Identity(owner))) { "readMutex.unlock($owner): that owner holds no read hold of this view" }
+            // Nothing pending: a record made before the last fast lock withdrew is visible now.
+            if (takeRecord(owner)) break
+            throw IllegalStateException(
+                if (owner == null) {
+                    "readMutex.unlock() without a read hold taken by readMutex.lock()/tryLock() without an owner"
+                } else {
+                    "readMutex.unlock($owner): that owner holds no read hold of this view"
+                },
+            )
         }
         engine.releaseReads(1)
+    }
+
+    /** Removes one recorded read hold of [owner] (anonymous if null); false if there is none. */
+    private fun takeRecord(owner: Any?): Boolean {
+        if (owner != null) return owners.remove(Identity(owner))
+        while (true) {
+            val n = anonymous.get()
+            if (n == 0) return false
+            if (anonymous.compareAndSet(n, n - 1)) return true
+        }
     }
 
     @Deprecated("Mutex.onLock is deprecated in kotlinx.coroutines and not supported by this view", level = DeprecationLevel.WARNING)
@@ -207,6 +238,8 @@ private class WriteMutexView(private val face: EngineMutex, private val engine: 
     private val token = Any()
     /** Who holds the write lock through this view: the caller's owner, NO_OWNER, or null. */
     private val holder = AtomicReference<Any?>()
+    /** Fast acquisitions between the engine's CAS and setting [holder]: a racing unlock waits for them. */
+    private val pending = AtomicInteger()
 
     override val isLocked: Boolean get() = engine.isWriteLocked
 
@@ -214,18 +247,24 @@ private class WriteMutexView(private val face: EngineMutex, private val engine: 
 
     override fun tryLock(owner: Any?): Boolean {
         checkNotHolding(owner)
-        if (!engine.tryWriteFast(token)) return false
-        holder.set(owner ?: NO_OWNER)
-        return true
+        return tryFast(owner)
     }
 
     override suspend fun lock(owner: Any?) {
         checkNotHolding(owner)
-        if (engine.tryWriteFast(token)) {
-            holder.set(owner ?: NO_OWNER)
-            return
-        }
+        if (tryFast(owner)) return
         return lockSlow(owner)
+    }
+
+    private fun tryFast(owner: Any?): Boolean {
+        pending.incrementAndGet()
+        try {
+            if (!engine.tryWriteFast(token)) return false
+            holder.set(owner ?: NO_OWNER)
+            return true
+        } finally {
+            pending.decrementAndGet()
+        }
     }
 
     private suspend fun lockSlow(owner: Any?) {
@@ -244,7 +283,14 @@ private class WriteMutexView(private val face: EngineMutex, private val engine: 
 
     override fun unlock(owner: Any?) {
         val expected = owner ?: NO_OWNER
-        if (!holder.compareAndSet(expected, null)) {
+        var spins = 0
+        while (!holder.compareAndSet(expected, null)) {
+            if (pending.get() > 0) {
+                awaitPendingHold(spins++) // a fast lock may hold the engine's write lock and be about to set holder
+                continue
+            }
+            // Nothing pending: a holder set before the last fast lock withdrew is visible now.
+            if (holder.compareAndSet(expected, null)) break
             val current = holder.get()
             throw IllegalStateException(
                 when {

@@ -2,10 +2,11 @@ package io.rwlocker.coroutines.lincheck
 
 import io.rwlocker.Policy
 import io.rwlocker.coroutines.ReadWriteMutex
+import io.rwlocker.coroutines.readMutex
+import io.rwlocker.coroutines.writeMutex
 import io.rwlocker.coroutines.write
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions
 import org.jetbrains.lincheck.datastructures.Operation
-import org.junit.jupiter.api.Disabled
 import org.junit.jupiter.api.Test
 
 /**
@@ -17,10 +18,15 @@ import org.junit.jupiter.api.Test
  * raw-write flag and count the read after it exists: a release without a matching raw hold throws
  * IllegalStateException with the state untouched (DESIGN.md 5.1).
  *
- * [introspectionBeforeRelease] stays disabled by design: `isWriteLocked` is a monitoring snapshot
- * (as the JDK documents for its own `isWriteLocked`); tryLockWrite() sets WRITE_HELD with its CAS
- * and records the raw owner just after, so a coroutine acting on what it just observed can see the
- * lock held before the raw hold is releasable.
+ * A raw acquisition takes effect at the engine's CAS and is recorded for the raw releases just
+ * after; a coroutine that learned of the hold in between (from `isWriteLocked`, or from a failed
+ * tryLockRead()/tryLockWrite()) and released it got IllegalStateException: not linearizable. The
+ * deep Lincheck run (`-Plincheck-deep`) of [FairRawLockLincheckTest] found it as tryLockRead()
+ * false, then downgrade() failing while lockWrite() was between its CAS and its record. A fast
+ * acquisition now announces itself before the CAS (RawHolds) and a release waits for an announced
+ * one: [introspectionBeforeRelease] (disabled until then), [failedTryReadThenDowngrade],
+ * [failedTryWriteThenUnlockRead] and, for the kotlinx `Mutex` views, [viewsFailedTryThenUnlock]
+ * are the regression tests.
  */
 class RawReleaseRaceLincheckTest {
     private val mutex = ReadWriteMutex(Policy.WRITER_PREFERRING)
@@ -69,7 +75,6 @@ class RawReleaseRaceLincheckTest {
         .check(this::class)
 
     /** One coroutine sees the raw write lock held and releases it while another is taking it. */
-    @Disabled("by design: isWriteLocked is a monitoring snapshot, see the class KDoc")
     @Test
     fun introspectionBeforeRelease() = ModelCheckingOptions()
         .iterations(0)
@@ -78,6 +83,71 @@ class RawReleaseRaceLincheckTest {
             parallel {
                 thread { actor(::tryLockWrite) }
                 thread { actor(::isWriteLocked); actor(::unlockWrite) }
+            }
+        }
+        .check(this::class)
+
+    /** tryLockRead(). */
+    @Operation
+    fun tryLockRead() = mutex.tryLockRead()
+
+    /** The deep run's counterexample: a failed tryLockRead() shows a writer, which is then downgraded. */
+    @Test
+    fun failedTryReadThenDowngrade() = ModelCheckingOptions()
+        .iterations(0)
+        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
+        .addCustomScenario {
+            parallel {
+                thread { actor(::tryLockRead); actor(::downgrade) }
+                thread { actor(::tryLockWrite) }
+            }
+        }
+        .check(this::class)
+
+    /** The read side: a failed tryLockWrite() shows a reader, whose raw read hold is then released. */
+    @Test
+    fun failedTryWriteThenUnlockRead() = ModelCheckingOptions()
+        .iterations(0)
+        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
+        .addCustomScenario {
+            parallel {
+                thread { actor(::tryLockWrite); actor(::unlockRead) }
+                thread { actor(::tryLockRead) }
+            }
+        }
+        .check(this::class)
+
+    /** `writeMutex.tryLock()` (the kotlinx Mutex view). */
+    @Operation
+    fun viewTryLockWrite() = mutex.writeMutex.tryLock()
+
+    /** `writeMutex.unlock()` without an owner. */
+    @Operation
+    fun viewUnlockWrite() = mutex.writeMutex.unlock()
+
+    /** `readMutex.tryLock()`. */
+    @Operation
+    fun viewTryLockRead() = mutex.readMutex.tryLock()
+
+    /** `readMutex.unlock()` without an owner. */
+    @Operation
+    fun viewUnlockRead() = mutex.readMutex.unlock()
+
+    /** The same windows in the kotlinx `Mutex` views (kotlinx's own Mutex.unlock waits for its owner). */
+    @Test
+    fun viewsFailedTryThenUnlock() = ModelCheckingOptions()
+        .iterations(0)
+        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
+        .addCustomScenario {
+            parallel {
+                thread { actor(::viewTryLockRead); actor(::viewUnlockWrite) }
+                thread { actor(::viewTryLockWrite) }
+            }
+        }
+        .addCustomScenario {
+            parallel {
+                thread { actor(::viewTryLockWrite); actor(::viewUnlockRead) }
+                thread { actor(::viewTryLockRead) }
             }
         }
         .check(this::class)
