@@ -5,6 +5,7 @@ import io.rwlocker.coroutines.PriorityTicket.Companion.DONE
 import io.rwlocker.coroutines.PriorityTicket.Companion.GRANTED
 import io.rwlocker.coroutines.PriorityTicket.Companion.QUEUED
 import java.util.concurrent.locks.ReentrantLock
+import kotlinx.coroutines.CancellableContinuation
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.Job
@@ -60,12 +61,16 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * order; the grant under the lock is the start of the task; release under the lock its end.
  *
  * Cancelling stop vs in-caller tasks: a scope task is cancelled through its Job (a child of the
- * dispatcher's supervisor); an in-caller task's coroutine is a child of its caller, not of the
- * supervisor, so stop(cancelling = true) cancels it itself: it clears `granting` (volatile write),
- * then, outside the lock, cancels the `job` of every ticket in `callerTasks`. The task sets its
- * ticket's `job` (volatile write) before it waits for its grant and then reads `granting`
- * (attach): of two volatile write-then-read pairs at least one sees the other's write, so either
- * stop() cancels the job or the task sees the stop and throws CancellationException itself.
+ * dispatcher's supervisor). An in-caller task awaits its grant in its caller's coroutine (no
+ * scoped coroutine exists yet, so a resumption there pays no context switch), then runs its block
+ * in a scoped child of its caller, not of the supervisor; stop(cancelling = true) cancels both
+ * stages itself. It clears `granting` under the lock, then, outside the lock, cancels the waiting
+ * continuation of every queued ticket in `callerTasks` (awaitGrantSlow checks `granting` under
+ * the same lock before it stores its continuation, so it is either seen there or sees the stop and
+ * cancels itself) and the `job` of every started one. The block's coroutine sets its ticket's
+ * `job` (volatile write) and then reads `granting` (attach): of two volatile write-then-read pairs
+ * at least one sees the other's write, so either stop() cancels the job or the task sees the stop
+ * and throws CancellationException itself.
  *
  * Why not LockEngine: the order must be fixed when a task is submitted, on the submitting thread,
  * before its coroutine runs (the engine orders acquirers when they arrive); the engine's policies
@@ -136,7 +141,8 @@ internal class PriorityAdmission(
     /**
      * For an in-caller task: records [job], the coroutine that runs the block of [ticket], so that
      * a cancelling [stop] cancels it. Throws [CancellationException] if that stop has happened
-     * already (it may not have seen the job). Call before [awaitGrant].
+     * already (it may not have seen the job). Call first thing in the block's coroutine (the
+     * caller has awaited the grant before starting it).
      */
     fun attach(ticket: PriorityTicket, job: Job?) {
         ticket.job = job
@@ -153,17 +159,24 @@ internal class PriorityAdmission(
         // Installed first: if the task is cancelled already, this unlinks the ticket right here.
         cont.invokeOnCancellation { release(ticket) }
         var granted = false
+        var stopped = false
         lock.lock()
         try {
             when (ticket.state) {
-                QUEUED -> ticket.continuation = cont
+                // An in-caller task waits in its caller's coroutine, which a cancelling stop() does
+                // not cancel: under the lock it either sees this continuation or is seen here.
+                QUEUED -> if (ticket.inCaller && !granting) stopped = true else ticket.continuation = cont
                 GRANTED -> granted = true
                 else -> Unit // CANCELLED by the handler above: the continuation is cancelled too
             }
         } finally {
             lock.unlock()
         }
-        if (granted) cont.resume(Unit) { _, _, _ -> release(ticket) }
+        if (granted) {
+            cont.resume(Unit) { _, _, _ -> release(ticket) }
+        } else if (stopped) {
+            cont.cancel(CancellationException("PriorityDispatcher was cancelled"))
+        }
     }
 
     /**
@@ -221,6 +234,7 @@ internal class PriorityAdmission(
     fun stop(reason: String, cancelling: Boolean) {
         val drainedNow: Boolean
         var toCancel: ArrayList<PriorityTicket>? = null
+        var waiting: ArrayList<CancellableContinuation<Unit>>? = null
         lock.lock()
         try {
             if (stopReason == null) stopReason = reason
@@ -229,6 +243,8 @@ internal class PriorityAdmission(
                 var ticket = callerTasks
                 while (ticket != null) {
                     (toCancel ?: ArrayList<PriorityTicket>().also { toCancel = it }).add(ticket)
+                    // Queued and suspended in its caller (before its block's coroutine exists).
+                    ticket.continuation?.let { (waiting ?: ArrayList<CancellableContinuation<Unit>>().also { waiting = it }).add(it) }
                     ticket = ticket.callerNext
                 }
             }
@@ -238,6 +254,7 @@ internal class PriorityAdmission(
         }
         // Outside the lock: cancelling a job runs its handlers (which release tickets) at once.
         toCancel?.forEach { it.job?.cancel(CancellationException("PriorityDispatcher was cancelled")) }
+        waiting?.forEach { it.cancel(CancellationException("PriorityDispatcher was cancelled")) }
         if (drainedNow) drained.complete(Unit)
     }
 

@@ -33,16 +33,20 @@ import kotlinx.coroutines.withContext
  *    contexts are built once), started at once (ATOMIC), which suspends in awaitGrant until
  *    admitted, runs its block, and calls finish (release + count out) in a finally;
  *  - in-caller tasks (write { } / read { } from a caller whose dispatcher is the tasks' dispatcher,
- *    `taskInterceptor`): no second coroutine. The caller accepts its ticket (inCaller), then runs
- *    withContext(marker) { attach; awaitGrant; block } : the interceptor is unchanged, so
- *    withContext starts that scoped coroutine undispatched, on the caller's thread, and it always
- *    runs; its finally calls finish (release + count out, once per ticket), and the caller's
- *    finally calls it too in case withContext threw before starting it (a cancelled caller). The
- *    block's coroutine is a child of the caller, so the caller's cancellation cancels it (queued:
- *    the ticket is unlinked at once; admitted at that instant: the turn is passed on); it is not a
- *    child of `supervisor`, so cancel() and the scope's cancellation reach it through the
- *    admission (stop(cancelling = true) cancels the jobs of the in-caller tickets; see
- *    PriorityAdmission for the race with a task that is just starting). The count-out happens in
+ *    `taskInterceptor`): no second coroutine. The caller accepts its ticket (inCaller), awaits
+ *    its grant in its own coroutine, then runs withContext(marker) { attach; block }: the
+ *    interceptor is unchanged, so withContext starts that scoped coroutine undispatched, on the
+ *    caller's thread. Waiting before withContext, not inside it, matters for speed: the marker is
+ *    a ThreadContextElement, and a resumption inside an undispatched scope that has one makes
+ *    kotlinx save and restore thread state in a fresh ThreadLocal (a map entry and a weak
+ *    reference per call). The scope's finally calls finish (release + count out, once per
+ *    ticket), and the caller's finally calls it too in case the scope never started (a caller
+ *    cancelled while queued, or after the grant: the ticket is unlinked, or the turn passed on).
+ *    The block's coroutine is a child of the caller; it is not a child of `supervisor`, so
+ *    cancel() and the scope's cancellation reach the call through the admission
+ *    (stop(cancelling = true) cancels the waiting continuation of a queued in-caller ticket and
+ *    the job of a started one; see PriorityAdmission for the race with a task that is just
+ *    starting). The count-out happens in
  *    the block's coroutine, not when the caller resumes, so close() never waits for a caller's
  *    thread. A caller on another dispatcher would need a dispatch to the scope's dispatcher
  *    anyway: it keeps the scope task (submit + await), whose start is dispatched there.
@@ -52,7 +56,7 @@ import kotlinx.coroutines.withContext
  * coroutine.
  *
  * Submission: the ticket is accepted (linked, submission order fixed, ISE if stopped) BEFORE the
- * coroutine is created, on the submitting thread (for an in-caller task: before withContext);
+ * coroutine is created, on the submitting thread (for an in-caller task: before it waits);
  * the task only waits for the grant. Clean-up of a scope task: it is started ATOMIC, so its body
  * (and its finally) runs even if the task is cancelled before it was dispatched; it stops at once
  * in awaitGrant (suspending in a cancelled Job unlinks the ticket) or at the ensureActive after
@@ -365,6 +369,9 @@ public class PriorityDispatcher @JvmOverloads constructor(
         val task = InCallerTask(marker.isWrite, admission, block)
         admission.accept(task)
         try {
+            // Wait in the caller's coroutine: a resumption inside the marked scope below would save
+            // and restore the marker's thread state through kotlinx's undispatched-scope machinery.
+            admission.awaitGrant(task)
             return withContext(marker, task)
         } finally {
             // Counted out by the block's coroutine already, unless withContext did not start it.
@@ -384,7 +391,6 @@ public class PriorityDispatcher @JvmOverloads constructor(
         override suspend fun invoke(scope: CoroutineScope): T {
             try {
                 admission.attach(this, scope.coroutineContext[Job])
-                admission.awaitGrant(this)
                 scope.coroutineContext.ensureActive() // cancelled before it started: never runs
                 return block()
             } finally {

@@ -30,7 +30,7 @@ enum class LockConfig(val policy: Policy, val reentrantWriter: Boolean) {
  *
  * The base budget is read from the `lincheck.iterations` / `lincheck.invocations` system
  * properties exactly as `LincheckWiringTest` does (defaults 10 x 1,000; the parent pom passes
- * them, `-Plincheck-deep` raises them to 50 x 10,000). One test class here is checked in 8 lock
+ * them, `-Plincheck-deep` raises them to 30 x 3,000). One test class here is checked in 8 lock
  * configurations x 2 modes, so each check gets a share of the base budget: the iterations and the
  * invocations per iteration are each divided (at least 1 is always run), so the deep profile
  * still scales every check up. The shares are chosen so that the whole module's Lincheck

@@ -6,7 +6,7 @@ import org.jetbrains.lincheck.datastructures.StressOptions
 /**
  * The Lincheck budget of this module, read from the `lincheck.iterations` and
  * `lincheck.invocations` system properties (set by Surefire from the parent pom; raised by
- * `-Plincheck-deep`), as in rwlocker-jvm's LincheckWiringTest. This module runs sixteen Lincheck
+ * `-Plincheck-deep`), as in rwlocker-jvm's LincheckWiringTest. This module runs many Lincheck
  * tests, so each gets a share of the budget: `share` divides the invocations per iteration (the
  * default budget, 10 x 1,000, becomes 10 x 100 for model checking and 10 x 200 for stress).
  */
