@@ -31,7 +31,11 @@ import kotlinx.coroutines.CancellableContinuation
  *     invokeOnCancellation calls it at once, in the coroutine's own thread).
  *   - handler: engine.cancel(node); if the node was still WAITING it is unlinked (admission
  *     re-runs); if it was GRANTED, the handler gives the holds back (settle()) and returns only
- *     then.
+ *     then; if an admission pass found the continuation cancelled before the handler got the
+ *     queue lock (isAbandoned), the node is CANCELLED already and nothing was granted. Without
+ *     that skip, a waiter cancelled an instant before a release was granted the lock and gave it
+ *     back a moment later, and a tryLock in between failed on a free lock (the deep Lincheck run
+ *     of the exclusive raw lock found it).
  *   - wake() therefore resumes WITHOUT an onCancellation callback. (It had one, and a
  *     cancellation before the resume then ran the handler and that callback in two threads; when
  *     the callback won the give-back, the handler returned at once and the coroutine could run
@@ -70,6 +74,12 @@ internal class CoroutineWaiter(
     override fun wake() {
         continuation.resume(Unit)
     }
+
+    /**
+     * A cancelled coroutine still linked (its handler, which unlinks it, has not run yet): the
+     * engine skips it instead of granting holds that would only be given back.
+     */
+    override fun isAbandoned(): Boolean = ::continuation.isInitialized && continuation.isCancelled
 
     /** Gives the granted holds back, unless that (or keepGrant) already happened. */
     fun settle() {

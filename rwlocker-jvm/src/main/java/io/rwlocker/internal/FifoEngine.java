@@ -51,7 +51,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * reaches it directly, nothing changed.
  *
  * Grant vs cancel (the same rule as LockEngine, through Grantor): a waiter that gives up calls
- * cancel() under the queue lock. Still WAITING -> unlinked in O(1), and if it was the head,
+ * cancel() under the queue lock. An admission pass withdraws a head whose requester is gone
+ * already (Waiter.isAbandoned) instead of granting it; that requester's cancel() then returns
+ * true. Still WAITING -> unlinked in O(1), and if it was the head,
  * admission re-runs at once (the upstream flaw: a cancelled request stayed queued until it reached
  * the head, blocking compatible requests behind it). Already GRANTED -> the owner keeps the hold
  * (a thread) or gives it back through giveBack() (a cancelled coroutine).
@@ -268,6 +270,9 @@ public final class FifoEngine implements Grantor {
         Waiter woken = null;
         lockQueue();
         try {
+            if (node.status == Waiter.CANCELLED) {
+                return true; // withdrawn by an admission pass already (abandoned): nothing was granted
+            }
             if (node.status != Waiter.WAITING) {
                 return false;
             }
@@ -294,6 +299,13 @@ public final class FifoEngine implements Grantor {
         Waiter first = null;
         Waiter last = null;
         for (Waiter head = queue.head; head != null && !holds.isFull(); head = queue.head) {
+            if (head.isAbandoned()) {
+                // Its requester is gone (a cancelled coroutine whose handler has not got here yet):
+                // withdraw it instead of granting a hold it could only give back.
+                queue.remove(head);
+                head.status = Waiter.CANCELLED;
+                continue;
+            }
             try {
                 Mode held = grantLocked(head.mode);
                 if (held == null) {

@@ -61,7 +61,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * queue lock is released. A node's owner that gives up (timeout, interrupt, cancellation)
  * calls cancel() under the same queue lock: either the node was still WAITING (it is unlinked
  * in O(1) and admission re-runs, since it may have been blocking others) or it was GRANTED (the
- * owner holds the lock and keeps it or releases it). A grant is never lost.
+ * owner holds the lock and keeps it or releases it). A grant is never lost. Admission skips a
+ * node whose requester is gone already (Waiter.isAbandoned: a cancelled coroutine whose handler
+ * has not reached the queue lock): it unlinks it as CANCELLED, and that handler's cancel() then
+ * returns true (withdrawn, nothing granted), so the lock is never handed to a requester that
+ * could only give it back.
  *
  * Invariants (at every point where the queue lock is free):
  *   - WRITE_HELD implies writeOwner != null and writeHolds >= 1 (set before the owner can act);
@@ -723,6 +727,9 @@ public final class LockEngine extends LockEngineState implements Grantor {
         Waiter woken;
         queueLock.lock();
         try {
+            if (node.status == Waiter.CANCELLED) {
+                return true; // withdrawn by an admission pass already (abandoned): nothing was granted
+            }
             if (node.status != Waiter.WAITING) {
                 return false;
             }
@@ -762,6 +769,12 @@ public final class LockEngine extends LockEngineState implements Grantor {
         }
     }
 
+    /** Unlinks a node whose requester is gone (see Waiter.isAbandoned); its handler finds it CANCELLED. */
+    private void withdrawAbandonedLocked(Waiter node) {
+        unlinkLocked(node);
+        node.status = Waiter.CANCELLED;
+    }
+
     /** Grants whom the policy admits now; returns the chain of granted nodes to wake. */
     private Waiter admitLocked(boolean afterWrite) {
         for (;;) {
@@ -776,6 +789,10 @@ public final class LockEngine extends LockEngineState implements Grantor {
                     continue;
                 }
                 Waiter node = writers.head;
+                if (node.isAbandoned()) {
+                    withdrawAbandonedLocked(node);
+                    continue;
+                }
                 long next = (s | WRITE_HELD) + node.readHolds;
                 if (writers.size == 1) {
                     next &= ~WRITER_QUEUED;
@@ -799,7 +816,12 @@ public final class LockEngine extends LockEngineState implements Grantor {
             long available = MAX_READS - (s & READ_MASK);
             long holds = 0;
             int count = 0;
+            Waiter abandoned = null;
             for (Waiter n = readers.head; n != null; n = n.next) {
+                if (n.isAbandoned()) {
+                    abandoned = n;
+                    break;
+                }
                 if (holds + n.readHolds > available) {
                     break;
                 }
@@ -808,6 +830,10 @@ public final class LockEngine extends LockEngineState implements Grantor {
                 if (decision == Admission.ONE_READER) {
                     break;
                 }
+            }
+            if (abandoned != null) {
+                withdrawAbandonedLocked(abandoned);
+                continue; // decide again without it
             }
             if (count == 0) {
                 return null;

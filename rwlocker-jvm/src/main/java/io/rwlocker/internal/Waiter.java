@@ -99,6 +99,18 @@ public abstract class Waiter {
      */
     protected abstract void wake();
 
+    /**
+     * Whether the requester has already given up while the node is still linked: a cancelled
+     * coroutine whose cancellation handler (which unlinks the node) has not taken the queue lock
+     * yet. Admission skips such a node (unlinks it as CANCELLED) instead of granting it, so no
+     * hold is handed to a requester that is gone and then given back a moment later (meanwhile a
+     * tryLock would have failed). A thread's node never is: a thread withdraws under the queue
+     * lock itself. Called under the queue lock; must be cheap and must not block.
+     */
+    protected boolean isAbandoned() {
+        return false;
+    }
+
     /** Wakes every node of a chain linked by {@code wakeNext} (outside the queue lock). */
     static void wakeAll(Waiter chain) {
         while (chain != null) {
