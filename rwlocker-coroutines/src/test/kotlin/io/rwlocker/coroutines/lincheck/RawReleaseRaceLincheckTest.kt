@@ -61,9 +61,7 @@ class RawReleaseRaceLincheckTest {
 
     /** A writer downgrades while another coroutine releases a read hold it does not have. */
     @Test
-    fun downgradeVsUnlockRead() = ModelCheckingOptions()
-        .iterations(0)
-        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
+    fun downgradeVsUnlockRead() = customScenariosOnly()
         .addCustomScenario {
             initial { actor(::tryLockWrite) }
             parallel {
@@ -76,9 +74,7 @@ class RawReleaseRaceLincheckTest {
 
     /** One coroutine sees the raw write lock held and releases it while another is taking it. */
     @Test
-    fun introspectionBeforeRelease() = ModelCheckingOptions()
-        .iterations(0)
-        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
+    fun introspectionBeforeRelease() = customScenariosOnly()
         .addCustomScenario {
             parallel {
                 thread { actor(::tryLockWrite) }
@@ -93,9 +89,7 @@ class RawReleaseRaceLincheckTest {
 
     /** The deep run's counterexample: a failed tryLockRead() shows a writer, which is then downgraded. */
     @Test
-    fun failedTryReadThenDowngrade() = ModelCheckingOptions()
-        .iterations(0)
-        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
+    fun failedTryReadThenDowngrade() = customScenariosOnly()
         .addCustomScenario {
             parallel {
                 thread { actor(::tryLockRead); actor(::downgrade) }
@@ -106,9 +100,7 @@ class RawReleaseRaceLincheckTest {
 
     /** The read side: a failed tryLockWrite() shows a reader, whose raw read hold is then released. */
     @Test
-    fun failedTryWriteThenUnlockRead() = ModelCheckingOptions()
-        .iterations(0)
-        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
+    fun failedTryWriteThenUnlockRead() = customScenariosOnly()
         .addCustomScenario {
             parallel {
                 thread { actor(::tryLockWrite); actor(::unlockRead) }
@@ -135,9 +127,7 @@ class RawReleaseRaceLincheckTest {
 
     /** The same windows in the kotlinx `Mutex` views (kotlinx's own Mutex.unlock waits for its owner). */
     @Test
-    fun viewsFailedTryThenUnlock() = ModelCheckingOptions()
-        .iterations(0)
-        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
+    fun viewsFailedTryThenUnlock() = customScenariosOnly()
         .addCustomScenario {
             parallel {
                 thread { actor(::viewTryLockRead); actor(::viewUnlockWrite) }
@@ -154,9 +144,7 @@ class RawReleaseRaceLincheckTest {
 
     /** Two coroutines release the one raw write lock while a write scope waits for it. */
     @Test
-    fun unlockWriteTwice() = ModelCheckingOptions()
-        .iterations(0)
-        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
+    fun unlockWriteTwice() = customScenariosOnly()
         .addCustomScenario {
             initial { actor(::tryLockWrite) }
             parallel {
@@ -166,4 +154,9 @@ class RawReleaseRaceLincheckTest {
             }
         }
         .check(this::class)
+
+    /** Model checking of the custom scenarios added to it only, at the CI invocation budget. */
+    private fun customScenariosOnly(): ModelCheckingOptions = ModelCheckingOptions()
+        .iterations(0)
+        .invocationsPerIteration(System.getProperty("lincheck.invocations", "1000").toInt())
 }
