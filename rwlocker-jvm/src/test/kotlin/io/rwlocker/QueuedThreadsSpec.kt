@@ -108,7 +108,7 @@ class QueuedThreadsSpec : FunSpec({
                     lock.write().unlock()
                 }
             }
-            awaitTrue("one condition waiter", lock) { mine.waitQueueLength == 1 }
+            awaitTrue("one condition waiter, the write released", lock) { mine.waitQueueLength == 1 && !lock.isWriteLocked }
             val before = lock.state()
             shouldThrow<NullPointerException> { lock.hasQueuedThread(null) }.message shouldBe "thread"
             shouldThrow<NullPointerException> { lock.hasWaiters(null) }.message shouldBe "condition"

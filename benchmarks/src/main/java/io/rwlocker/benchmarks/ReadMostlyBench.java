@@ -216,4 +216,49 @@ public class ReadMostlyBench {
     public long stampedTwoThreads(Stamped s, Mix m) {
         return stamped(s, m);
     }
+
+    // Oversubscribed: more threads than the two cores of the reference machine, as on a busy
+    // server. Scores are per thread, so perfect sharing of 2 cores by 4 threads doubles the time.
+
+    /** Ours, four threads on one lock. */
+    @Benchmark
+    @Threads(4)
+    public long oursFourThreads(Ours s, Mix m) {
+        return ours(s, m);
+    }
+
+    /** Ours, eight threads on one lock. */
+    @Benchmark
+    @Threads(8)
+    public long oursEightThreads(Ours s, Mix m) {
+        return ours(s, m);
+    }
+
+    /** {@code ReentrantReadWriteLock} (nonfair), four threads on one lock. */
+    @Benchmark
+    @Threads(4)
+    public long rrwlFourThreads(Rrwl s, Mix m) {
+        return rrwl(s, m);
+    }
+
+    /** {@code ReentrantReadWriteLock} (nonfair), eight threads on one lock. */
+    @Benchmark
+    @Threads(8)
+    public long rrwlEightThreads(Rrwl s, Mix m) {
+        return rrwl(s, m);
+    }
+
+    /** {@code StampedLock} read/write locks, four threads on one lock. */
+    @Benchmark
+    @Threads(4)
+    public long stampedFourThreads(Stamped s, Mix m) {
+        return stamped(s, m);
+    }
+
+    /** {@code StampedLock} read/write locks, eight threads on one lock. */
+    @Benchmark
+    @Threads(8)
+    public long stampedEightThreads(Stamped s, Mix m) {
+        return stamped(s, m);
+    }
 }

@@ -755,8 +755,10 @@ class RWConditionSpec : FunSpec({
                     lock.read().unlock()
                 }
             }
-            eventually("the downgraded reader waits") { condition.waitQueueLength == 1 }
-            lock.readLockCount shouldBe 0
+            // A waiter links its condition node first and releases its holds just after: wait for both.
+            eventually("the downgraded reader waits, its read released") {
+                condition.waitQueueLength == 1 && lock.readLockCount == 0
+            }
             lock.isWriteLocked shouldBe false
             lock.read().tryLock(BOUND_MS, MILLISECONDS) shouldBe true
             try {

@@ -144,7 +144,10 @@ class ReadHoldersSpec : FunSpec({
                     releaseReads(lock, 2)
                 }
             }
-            awaitTrue("the waiter waits", lock) { condition.waitQueueLength == 1 }
+            // The waiter links its condition node first and releases its holds just after: wait for both.
+            awaitTrue("the waiter waits, its reads released", lock) {
+                condition.waitQueueLength == 1 && lock.readLockCount == 1
+            }
             lock.getReadHolders() shouldBe mapOf(b.thread to 1)
             lock.readLockCount shouldBe 1
             b.call { condition.signal() }
@@ -168,7 +171,9 @@ class ReadHoldersSpec : FunSpec({
                     releaseReads(lock, 2)
                 }
             }
-            awaitTrue("the waiter waits", lock) { condition.waitQueueLength == 1 }
+            awaitTrue("the waiter waits, its reads released", lock) {
+                condition.waitQueueLength == 1 && lock.readLockCount == 0
+            }
             lock.getReadHolders().shouldBeEmpty()
             b.call { lock.write().lock(); condition.signalAll(); lock.write().unlock() }
             waiter.await() shouldBe mapOf(a.thread to 2)

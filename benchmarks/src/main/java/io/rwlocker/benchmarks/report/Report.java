@@ -480,6 +480,10 @@ public final class Report {
         comparison("2 threads", "ReadMostlyBench", List.of(new Column("oursTwoThreads", "ours")),
                 List.of(new Column("rrwlTwoThreads", "RRWL"), new Column("stampedTwoThreads", "StampedLock"),
                         new Column("oursOneThread", "ours, 1 thread")));
+        comparison("4 threads (oversubscribed)", "ReadMostlyBench", List.of(new Column("oursFourThreads", "ours")),
+                List.of(new Column("rrwlFourThreads", "RRWL"), new Column("stampedFourThreads", "StampedLock")));
+        comparison("8 threads (oversubscribed)", "ReadMostlyBench", List.of(new Column("oursEightThreads", "ours")),
+                List.of(new Column("rrwlEightThreads", "RRWL"), new Column("stampedEightThreads", "StampedLock")));
     }
 
     private void renderGuarded() {
