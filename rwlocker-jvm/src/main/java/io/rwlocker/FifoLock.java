@@ -167,7 +167,7 @@ public final class FifoLock {
         // Bounded (see Spin), lock-free, and it never overtakes: the fast attempt fails whenever
         // someone waits. Catches the hand-off of a short hold without a park/unpark pair.
         for (int spins = Spin.ACQUIRE; spins > 0 && engine.queueLength() == 0; spins--) {
-            Thread.onSpinWait();
+            Spin.pause(spins);
             Guard held = engine.tryAcquireFast(mode);
             if (held != null) {
                 return held;

@@ -142,7 +142,7 @@ public final class ReadLock extends LockSide {
             if (tryCentral(record)) {
                 return true;
             }
-            Thread.onSpinWait();
+            Spin.pause(spins);
         }
         ThreadWaiter node = new ThreadWaiter(0, 1);
         Object event = LockEvents.beginAcquire();

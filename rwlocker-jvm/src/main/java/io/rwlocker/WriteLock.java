@@ -92,7 +92,7 @@ public final class WriteLock extends LockSide {
             if (engine.tryWriteFast(me)) {
                 return true;
             }
-            Thread.onSpinWait();
+            Spin.pause(spins);
         }
         ThreadWaiter node = new ThreadWaiter(1, 0);
         Object event = LockEvents.beginAcquire(); // JFR ContendedAcquire, if on: only queued requests

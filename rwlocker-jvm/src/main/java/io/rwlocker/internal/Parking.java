@@ -37,7 +37,7 @@ public final class Parking {
         // A hand-off after a short critical section comes within microseconds: poll the grant
         // briefly before paying for a park/unpark pair (bounded; see Spin).
         for (int spins = Spin.GRANT; spins > 0 && !node.isGranted(); spins--) {
-            Thread.onSpinWait();
+            Spin.pause(spins); // Thread.onSpinWait(), and a Thread.yield() every 64 steps
         }
         while (!node.isGranted()) {
             if (timed) {

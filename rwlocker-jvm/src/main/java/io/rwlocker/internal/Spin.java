@@ -12,14 +12,23 @@ package io.rwlocker.internal;
  * depends on them (a spin that gives up falls through to the queued path, which is exactly
  * what the engine does with zero spins).
  *
+ * A spin step is Thread.onSpinWait(), except every YIELD_EVERY-th step (with the default budgets,
+ * multiples of it, the first step too), which is Thread.yield(). The yield is what keeps an
+ * oversubscribed machine working: the thread a spinner waits for (the holder, or the waiter the
+ * lock was just handed to) is often runnable but not running, and a spinner that only pauses keeps
+ * it off the CPU until its time slice ends; yielding lets it run. On a virtual thread, Thread.yield() frees the carrier
+ * for other virtual threads in the same way.
+ *
  * The budget is read once from the system property `io.rwlocker.spins` (default 512, clamped to
- * 0..65536). The default was chosen by measurement (benchmarks/RESULTS.md, "Session 6"): on the
- * reference machine one Thread.onSpinWait() takes about 60 ns, so 512 retries wait about 30 us,
- * which covers a park/unpark hand-off; with 128 (the earlier default) two threads in a 90:10
- * read/write mix took 1.3x-1.5x longer per operation and four threads on two cores 7x-33x longer
- * (a hand-off convoy: each grant went to a parked thread), while the seed scenarios (100 readers
- * holding for 1 ms) stayed inside their error bars (all three policies about 10% slower on
- * average). Model checkers want 0: Lincheck explores every interleaving of every iteration of
+ * 0..65536); one Thread.onSpinWait() takes about 60 ns on the reference machine. Both choices were
+ * made by measurement (benchmarks/RESULTS.md, "Session 6"; WRITER_PREFERRING, 90:10 reads:writes,
+ * 2 CPUs, ns per operation of one thread): with the old default (128, no yields) 2 threads took
+ * 218, 4 threads 4,142 and 8 threads 47,759 (a hand-off convoy: nearly every grant went to a thread
+ * that was parked or waiting for a CPU); with 512 and no yields 144, 333 and 33,424; with 512 and
+ * the yields 59, 98 and 204. The seed scenarios (100 readers, 1 ms holds), where spinning only
+ * delays a park, stayed inside their error bars but read up to 10%-20% slower on average.
+ *
+ * Model checkers want 0: Lincheck explores every interleaving of every iteration of
  * a spin loop, so spins spend its budget on schedules that differ only in how long a thread
  * waited. This project's own Lincheck suites run with 0, and so should a downstream user's.
  */
@@ -31,7 +40,22 @@ public final class Spin {
     /** Polls of a queued node's grant before its thread parks. */
     public static final int GRANT = ACQUIRE / 2;
 
+    /** Every this many spin steps (starting with the first) a spinner yields instead of pausing. */
+    static final int YIELD_EVERY = 64;
+
     private Spin() {
+    }
+
+    /**
+     * One step of a bounded spin, {@code step} counting down: a {@link Thread#onSpinWait()}, or
+     * every {@link #YIELD_EVERY}th step (the first one included) a {@link Thread#yield()}.
+     */
+    public static void pause(int step) {
+        if ((step & (YIELD_EVERY - 1)) == 0) {
+            Thread.yield();
+        } else {
+            Thread.onSpinWait();
+        }
     }
 
     private static int budget() {
