@@ -16,8 +16,8 @@ package io.rwlocker.internal;
  * multiples of it, the first step too), which is Thread.yield(). The yield is what keeps an
  * oversubscribed machine working: the thread a spinner waits for (the holder, or the waiter the
  * lock was just handed to) is often runnable but not running, and a spinner that only pauses keeps
- * it off the CPU until its time slice ends; yielding lets it run. On a virtual thread, Thread.yield() frees the carrier
- * for other virtual threads in the same way.
+ * it off the CPU until its time slice ends; yielding lets it run. On a virtual thread,
+ * Thread.yield() frees the carrier for other virtual threads in the same way.
  *
  * The budget is read once from the system property `io.rwlocker.spins` (default 512, clamped to
  * 0..65536); one Thread.onSpinWait() takes about 60 ns on the reference machine. Both choices were
@@ -51,11 +51,16 @@ public final class Spin {
      * every {@link #YIELD_EVERY}th step (the first one included) a {@link Thread#yield()}.
      */
     public static void pause(int step) {
-        if ((step & (YIELD_EVERY - 1)) == 0) {
+        if (yieldsAt(step)) {
             Thread.yield();
         } else {
             Thread.onSpinWait();
         }
+    }
+
+    /** Whether spin step {@code step} (counting down) is a yield rather than a pause. */
+    static boolean yieldsAt(int step) {
+        return (step & (YIELD_EVERY - 1)) == 0;
     }
 
     private static int budget() {
