@@ -47,12 +47,12 @@ import kotlinx.coroutines.withTimeoutOrNull
  *
  * Afterwards the engine's own counters say no node is retained (`getQueueLength()`, the reader
  * and writer queues' sizes, each condition's queue size), nothing is held, and the heap after GC
- * grew by less than [HEAP_BOUND] (one retained node per wait would be tens of MB). `count` is
- * `-Drwlocker.leaks.count` (default 1,000,000 of each kind; the soak profile raises it). A control
+ * grew by less than [HEAP_BOUND] (one retained node per wait would be 16 MB or more). `count` is
+ * `-Drwlocker.leaks.count` (default 500,000 of each kind; the soak profile raises it). A control
  * shows that both checks fail when nodes are retained.
  *
  * The primitives built beside `RWLock` ([PrimitiveLeaks], `-Drwlocker.leaks.primitives.count`
- * of each, default a quarter of `count`, so that `mvn verify` stays fast): abandoned `FifoLock`
+ * of each, default half of `count`, so that `mvn verify` stays fast): abandoned `FifoLock`
  * waits (threads and `withMode` coroutines) leave `queueLength()` and the queue's own size 0;
  * abandoned `KeyedLocks` waits on ever new keys (threads and `KeyedReadWriteMutex` coroutines,
  * single and multi-key) leave one user per held key and `size()` 0 once the holder leaves; cancelled `PriorityDispatcher` tasks (Deferreds, futures,
@@ -62,7 +62,7 @@ import kotlinx.coroutines.withTimeoutOrNull
 class LeakSpec : FunSpec({
     timeout = 900_000L
     blockingTest = true
-    val count = Integer.getInteger("rwlocker.leaks.count", 1_000_000)
+    val count = Integer.getInteger("rwlocker.leaks.count", 500_000)
     val policies = Policy.entries
 
     test("%,d timed-out or cancelled acquisitions (threads and coroutines) leave no queued node and no retained memory".format(count)) {
@@ -218,7 +218,7 @@ class LeakSpec : FunSpec({
         retained shouldBeLessThan HEAP_BOUND
     }
 
-    val primitiveCount = Integer.getInteger("rwlocker.leaks.primitives.count", count / 4)
+    val primitiveCount = Integer.getInteger("rwlocker.leaks.primitives.count", count / 2)
 
     test("%,d timed-out or cancelled FifoLock acquisitions (threads and withMode coroutines) leave no queued request and no retained memory".format(primitiveCount)) {
         PrimitiveLeaks.fifo(primitiveCount) shouldBeLessThan HEAP_BOUND
