@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup
 const val INCREMENTS_PER_COROUTINE: Int = 250
 
 /**
- * Contended write-only: 4 or 16 coroutines on `Dispatchers.Default` each make
+ * Contended write-only: 4, 16 or 64 coroutines on `Dispatchers.Default` each make
  * [INCREMENTS_PER_COROUTINE] increments of one counter under `write { }` of our
  * [ReadWriteMutex] (WRITER_PREFERRING and FAIR), under the same kind of lock reached through
  * [RWLock.asReadWriteMutex] (a blocking `RWLock` seen as a mutex), and under kotlinx's
@@ -109,6 +109,15 @@ open class CoroutineContendedBench {
         check(s.counter - before, 16)
     }
 
+    /** `write { }` of ours, 64 coroutines. */
+    @Benchmark
+    @OperationsPerInvocation(64 * INCREMENTS_PER_COROUTINE)
+    fun oursWrite64(s: Ours) {
+        val before = s.counter
+        contend(64) { s.mutex.write { s.counter++ } }
+        check(s.counter - before, 64)
+    }
+
     /** `write { }` of `RWLock.asReadWriteMutex()`, 4 coroutines. */
     @Benchmark
     @OperationsPerInvocation(4 * INCREMENTS_PER_COROUTINE)
@@ -143,6 +152,24 @@ open class CoroutineContendedBench {
         val before = a.counter
         contend(16) { a.mutex.withLock { a.counter++ } }
         check(a.counter - before, 16)
+    }
+
+    /** `write { }` of `RWLock.asReadWriteMutex()`, 64 coroutines. */
+    @Benchmark
+    @OperationsPerInvocation(64 * INCREMENTS_PER_COROUTINE)
+    fun viaRWLockWrite64(s: OursViaRWLock) {
+        val before = s.counter
+        contend(64) { s.mutex.write { s.counter++ } }
+        check(s.counter - before, 64)
+    }
+
+    /** kotlinx `Mutex.withLock { }`, 64 coroutines. */
+    @Benchmark
+    @OperationsPerInvocation(64 * INCREMENTS_PER_COROUTINE)
+    fun mutexWithLock64(a: Anchor) {
+        val before = a.counter
+        contend(64) { a.mutex.withLock { a.counter++ } }
+        check(a.counter - before, 64)
     }
 
     private inline fun contend(coroutines: Int, crossinline increment: suspend () -> Unit) {

@@ -368,6 +368,12 @@ public class PriorityDispatcher @JvmOverloads constructor(
         if (!supervisor.isActive) admission.stop(SCOPE_CANCELLED, cancelling = true)
         val task = InCallerTask(marker.isWrite, admission, block)
         admission.accept(task)
+        // A tail call: every suspension of call() is one, so call() has no state machine of its
+        // own (no continuation object per call); only runInCaller's, which keeps two references.
+        return runInCaller(task, marker)
+    }
+
+    private suspend fun <T> runInCaller(task: InCallerTask<T>, marker: PriorityTaskMarker): T {
         try {
             // Wait in the caller's coroutine: a resumption inside the marked scope below would save
             // and restore the marker's thread state through kotlinx's undispatched-scope machinery.

@@ -313,7 +313,7 @@ public final class Report {
                     find("CoroutineUncontendedBench", "oursWrite", "policy", p),
                     find("CoroutineUncontendedBench", "mutexWithLock"), 1.0);
         }
-        for (String n : List.of("4", "16")) {
+        for (String n : List.of("4", "16", "64")) {
             for (String p : policiesOf("CoroutineContendedBench", "oursWrite" + n)) {
                 throughputRatio("Coroutines contended write (" + n + " coroutines) throughput >= 1.0x Mutex", p,
                         find("CoroutineContendedBench", "oursWrite" + n, "policy", p),
