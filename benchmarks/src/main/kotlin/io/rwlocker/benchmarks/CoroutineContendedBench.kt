@@ -94,82 +94,53 @@ open class CoroutineContendedBench {
     /** `write { }` of ours, 4 coroutines. */
     @Benchmark
     @OperationsPerInvocation(4 * INCREMENTS_PER_COROUTINE)
-    fun oursWrite4(s: Ours) {
-        val before = s.counter
-        contend(4) { s.mutex.write { s.counter++ } }
-        check(s.counter - before, 4)
-    }
+    fun oursWrite4(s: Ours) = counted(4, { s.counter }) { s.mutex.write { s.counter++ } }
 
     /** `write { }` of ours, 16 coroutines. */
     @Benchmark
     @OperationsPerInvocation(16 * INCREMENTS_PER_COROUTINE)
-    fun oursWrite16(s: Ours) {
-        val before = s.counter
-        contend(16) { s.mutex.write { s.counter++ } }
-        check(s.counter - before, 16)
-    }
+    fun oursWrite16(s: Ours) = counted(16, { s.counter }) { s.mutex.write { s.counter++ } }
 
     /** `write { }` of ours, 64 coroutines. */
     @Benchmark
     @OperationsPerInvocation(64 * INCREMENTS_PER_COROUTINE)
-    fun oursWrite64(s: Ours) {
-        val before = s.counter
-        contend(64) { s.mutex.write { s.counter++ } }
-        check(s.counter - before, 64)
-    }
+    fun oursWrite64(s: Ours) = counted(64, { s.counter }) { s.mutex.write { s.counter++ } }
 
     /** `write { }` of `RWLock.asReadWriteMutex()`, 4 coroutines. */
     @Benchmark
     @OperationsPerInvocation(4 * INCREMENTS_PER_COROUTINE)
-    fun viaRWLockWrite4(s: OursViaRWLock) {
-        val before = s.counter
-        contend(4) { s.mutex.write { s.counter++ } }
-        check(s.counter - before, 4)
-    }
+    fun viaRWLockWrite4(s: OursViaRWLock) = counted(4, { s.counter }) { s.mutex.write { s.counter++ } }
 
     /** `write { }` of `RWLock.asReadWriteMutex()`, 16 coroutines. */
     @Benchmark
     @OperationsPerInvocation(16 * INCREMENTS_PER_COROUTINE)
-    fun viaRWLockWrite16(s: OursViaRWLock) {
-        val before = s.counter
-        contend(16) { s.mutex.write { s.counter++ } }
-        check(s.counter - before, 16)
-    }
+    fun viaRWLockWrite16(s: OursViaRWLock) = counted(16, { s.counter }) { s.mutex.write { s.counter++ } }
 
     /** kotlinx `Mutex.withLock { }`, 4 coroutines. */
     @Benchmark
     @OperationsPerInvocation(4 * INCREMENTS_PER_COROUTINE)
-    fun mutexWithLock4(a: Anchor) {
-        val before = a.counter
-        contend(4) { a.mutex.withLock { a.counter++ } }
-        check(a.counter - before, 4)
-    }
+    fun mutexWithLock4(a: Anchor) = counted(4, { a.counter }) { a.mutex.withLock { a.counter++ } }
 
     /** kotlinx `Mutex.withLock { }`, 16 coroutines. */
     @Benchmark
     @OperationsPerInvocation(16 * INCREMENTS_PER_COROUTINE)
-    fun mutexWithLock16(a: Anchor) {
-        val before = a.counter
-        contend(16) { a.mutex.withLock { a.counter++ } }
-        check(a.counter - before, 16)
-    }
+    fun mutexWithLock16(a: Anchor) = counted(16, { a.counter }) { a.mutex.withLock { a.counter++ } }
 
     /** `write { }` of `RWLock.asReadWriteMutex()`, 64 coroutines. */
     @Benchmark
     @OperationsPerInvocation(64 * INCREMENTS_PER_COROUTINE)
-    fun viaRWLockWrite64(s: OursViaRWLock) {
-        val before = s.counter
-        contend(64) { s.mutex.write { s.counter++ } }
-        check(s.counter - before, 64)
-    }
+    fun viaRWLockWrite64(s: OursViaRWLock) = counted(64, { s.counter }) { s.mutex.write { s.counter++ } }
 
     /** kotlinx `Mutex.withLock { }`, 64 coroutines. */
     @Benchmark
     @OperationsPerInvocation(64 * INCREMENTS_PER_COROUTINE)
-    fun mutexWithLock64(a: Anchor) {
-        val before = a.counter
-        contend(64) { a.mutex.withLock { a.counter++ } }
-        check(a.counter - before, 64)
+    fun mutexWithLock64(a: Anchor) = counted(64, { a.counter }) { a.mutex.withLock { a.counter++ } }
+
+    /** Runs [contend] and checks that the counter grew by exactly the increments made. */
+    private inline fun counted(coroutines: Int, counter: () -> Long, crossinline increment: suspend () -> Unit) {
+        val before = counter()
+        contend(coroutines, increment)
+        check(counter() - before, coroutines)
     }
 
     private inline fun contend(coroutines: Int, crossinline increment: suspend () -> Unit) {
