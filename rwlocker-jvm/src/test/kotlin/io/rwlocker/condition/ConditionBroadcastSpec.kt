@@ -49,8 +49,9 @@ private fun broadcast(lock: RWLock, start: (Runnable) -> Unit) {
             }
         })
     }
-    eventually("all $WAITERS wait on the condition", timeoutMs = 30_000) {
-        failure.get() != null || condition.waitQueueLength == WAITERS
+    // Enqueued and released: a waiter links its node before it gives its read hold back.
+    eventually("all $WAITERS wait on the condition, holding nothing", timeoutMs = 30_000) {
+        failure.get() != null || (condition.waitQueueLength == WAITERS && lock.readLockCount == 0)
     }
     failure.get()?.let { throw AssertionError("a waiter failed", it) }
     lock.readLockCount shouldBe 0
