@@ -3,12 +3,15 @@ package io.rwlocker.coroutines
 import java.util.concurrent.Callable
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CountDownLatch
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.Executor
+import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.ContinuationInterceptor
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CompletableJob
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
@@ -16,6 +19,7 @@ import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.future.asCompletableFuture
@@ -34,12 +38,14 @@ import kotlinx.coroutines.withContext
  *    admitted, runs its block, and calls finish (release + count out) in a finally;
  *  - in-caller tasks (write { } / read { } from a caller whose dispatcher is the tasks' dispatcher,
  *    `taskInterceptor`): no second coroutine. The caller accepts its ticket (inCaller), awaits
- *    its grant in its own coroutine, then runs withContext(marker) { attach; block }: the
- *    interceptor is unchanged, so withContext starts that scoped coroutine undispatched, on the
- *    caller's thread. Waiting before withContext, not inside it, matters for speed: the marker is
- *    a ThreadContextElement, and a resumption inside an undispatched scope that has one makes
- *    kotlinx save and restore thread state in a fresh ThreadLocal (a map entry and a weak
- *    reference per call). The scope's finally calls finish (release + count out, once per
+ *    its grant in its own coroutine, then runs coroutineScope { attach; block }: a scoped child
+ *    of the caller, started on the caller's thread. Not withContext(marker): measured, that
+ *    made `launch { write { } }` about 2x slower than coroutineScope (2.2x Mutex.withLock against
+ *    1.2x; withContext with a plain element in between, 1.8x). withContext builds the new context
+ *    (three context additions), an UndispatchedCoroutine with a ThreadLocal of its own per call,
+ *    and with a ThreadContextElement it also updates and restores the thread state. So the block's
+ *    context carries no marker; the two things the marker was for are done otherwise (see
+ *    "Self-deadlock" below). The scope's finally calls finish (release + count out, once per
  *    ticket), and the caller's finally calls it too in case the scope never started (a caller
  *    cancelled while queued, or after the grant: the ticket is unlinked, or the turn passed on).
  *    The block's coroutine is a child of the caller; it is not a child of `supervisor`, so
@@ -50,10 +56,10 @@ import kotlinx.coroutines.withContext
  *    the block's coroutine, not when the caller resumes, so close() never waits for a caller's
  *    thread. A caller on another dispatcher would need a dispatch to the scope's dispatcher
  *    anyway: it keeps the scope task (submit + await), whose start is dispatched there.
- * Per in-caller call: one InCallerTask (the ticket, and the body withContext runs, so no lambda),
- * the withContext coroutine and its context, and (only if it waits) the suspension; against a
- * scope task: no Deferred, no dispatch, and the caller does not suspend to await a second
- * coroutine.
+ * Per in-caller call: one InCallerTask (the ticket, and the body coroutineScope runs, so no
+ * lambda), the scope coroutine and its context, an entry in `callerBlocks`, and (only if it
+ * waits) the suspension; against a scope task: no Deferred, no dispatch, and the caller does not
+ * suspend to await a second coroutine.
  *
  * Submission: the ticket is accepted (linked, submission order fixed, ISE if stopped) BEFORE the
  * coroutine is created, on the submitting thread (for an in-caller task: before it waits);
@@ -73,10 +79,22 @@ import kotlinx.coroutines.withContext
  * no queued task is admitted (and run) while the others are being cancelled. The thread-blocking
  * waits in close() use a CountDownLatch completed from a completion handler, not runBlocking.
  *
- * Self-deadlock: tasks carry a PriorityTaskMarker (coroutine context element + thread-local; for
- * an in-caller task it is the element withContext adds), so write { } / read { } / closeAndJoin()
- * from a task of this dispatcher, and close() on a thread running one, throw
- * IllegalStateException before changing anything.
+ * Self-deadlock: write { } / read { } / closeAndJoin() from a task of this dispatcher (or from a
+ * child coroutine of one), and close() on a thread running one, throw IllegalStateException
+ * before changing anything. taskKindOf(context) decides for the suspending calls:
+ *  - a scope task's context holds a PriorityTaskMarker (a context element, inherited by its
+ *    children);
+ *  - an in-caller block's coroutine (the scope coroutine's Job) is in `callerBlocks` from the
+ *    block's start to its end (put before the block runs, removed before the caller resumes), so
+ *    the call walks up its Job's parents (Job.parent) and looks each up; while no in-caller block
+ *    runs the map is empty and nothing is walked. A call from a child of a block finds the block
+ *    among its ancestors; a call after the block has ended does not find it.
+ * close() has no context and asks the thread (PriorityTaskMarker.onThisThread): a scope task's
+ * marker is a ThreadContextElement, set on every resumption of the task; an in-caller block sets
+ * the same thread-local around its start (runMarked), until it first suspends or ends. So close()
+ * in an in-caller block is refused up to the block's first suspension; after one, the block runs
+ * on resumptions that kotlinx makes without any hook of ours, and close() there would wait for
+ * the block itself (closeAndJoin() is refused everywhere in a block: use it from coroutines).
  */
 
 /**
@@ -110,7 +128,7 @@ import kotlinx.coroutines.withContext
  * [submitRead], [writeAsync], [readAsync]) are coroutines of the given scope, under a
  * `SupervisorJob` child of its Job. The block of [write]/[read] runs in the caller's coroutine
  * when the caller already runs on the scope's dispatcher (the same [ContinuationInterceptor]): like
- * `withContext`, as a child coroutine of the caller with the caller's context elements, with no
+ * `coroutineScope`, as a child coroutine of the caller with the caller's context elements, with no
  * second coroutine and no thread switch; otherwise it runs as a coroutine of the scope, like a
  * submitted task, and the caller suspends until it has ended. Either way it is admitted, ordered,
  * cancelled (by the caller, by [cancel], by the scope's cancellation) and waited for by [close]
@@ -136,8 +154,12 @@ import kotlinx.coroutines.withContext
  * **Misuse fails fast.** A task that calls [write] or [read] of its own dispatcher would wait for
  * itself (a write task for its own end; a read task behind a write that waits for it), and so would
  * [close]/[closeAndJoin] from inside a task: these throw [IllegalStateException] with nothing
- * changed. Child coroutines of a task count as the task. To queue follow-up work from a task, use
- * [submitWrite]/[submitRead] and do not wait for the result inside the task.
+ * changed. Child coroutines of a task count as the task. One limit, for the blocking [close] only:
+ * in a block of [write]/[read] that runs in its caller's coroutine, it is refused until the block
+ * first suspends; after that the thread is not marked, and [close] there would wait for the block
+ * itself (a coroutine should call [closeAndJoin], which is refused everywhere in a task). To queue
+ * follow-up work from a task, use [submitWrite]/[submitRead] and do not wait for the result inside
+ * the task.
  *
  * Unlike a single-threaded executor (the seed library's design), reads really run at the same
  * time, results and exceptions are returned, a stream of writes cannot starve reads forever (with
@@ -179,6 +201,9 @@ public class PriorityDispatcher @JvmOverloads constructor(
     private val taskInterceptor: ContinuationInterceptor = scope.coroutineContext[ContinuationInterceptor] ?: Dispatchers.Default
     private val writeMarker = PriorityTaskMarker(this, isWrite = true)
     private val readMarker = PriorityTaskMarker(this, isWrite = false)
+
+    /** The in-caller blocks running now, by the Job of their scope coroutine (see the notes). */
+    private val callerBlocks = ConcurrentHashMap<Job, PriorityTicket>()
 
     /** The scope of the write tasks and that of the read tasks: the contexts are built once, not per task. */
     private val writeTasks = CoroutineScope(taskScope.coroutineContext + writeMarker)
@@ -222,6 +247,9 @@ public class PriorityDispatcher @JvmOverloads constructor(
     public val runningTasks: Int get() = admission.snapshot().running
 
     internal fun snapshot(): PriorityAdmission.Snapshot = admission.snapshot()
+
+    /** In-caller blocks registered as running now (tests: 0 whenever the dispatcher is idle). */
+    internal fun runningCallerBlocks(): Int = callerBlocks.size
 
     // ------------------------------------------------------------------ suspending calls
 
@@ -276,12 +304,15 @@ public class PriorityDispatcher @JvmOverloads constructor(
      * Interrupts do not stop the wait (the interrupt status is kept).
      *
      * Throws [IllegalStateException] on a thread running a task of this dispatcher (it would wait
-     * for itself). It blocks a thread: from a coroutine use [closeAndJoin], since blocking the only
+     * for itself): a submitted task at any point, a [write]/[read] block run in its caller's
+     * coroutine up to its first suspension (see the class notes). It blocks a thread: from a
+     * coroutine use [closeAndJoin], since blocking the only
      * thread of the tasks' dispatcher (a `runBlocking` scope, a single-threaded dispatcher) would
      * deadlock.
      */
     override fun close() {
-        checkNotInTask(PriorityTaskMarker.onThisThread(), "close()")
+        val marker = PriorityTaskMarker.onThisThread()
+        checkNotInTask(if (marker != null && marker.dispatcher === this) marker.kind else null, "close()")
         admission.stop(CLOSED, cancelling = false)
         // Every accepted task counted out, then every task coroutine completed (the supervisor is
         // completed, or cancelled, by then: it completes once its children have).
@@ -311,7 +342,7 @@ public class PriorityDispatcher @JvmOverloads constructor(
      * drain. Throws [IllegalStateException] inside a task of this dispatcher.
      */
     public suspend fun closeAndJoin() {
-        checkNotInTask(currentCoroutineContext()[PriorityTaskMarker], "closeAndJoin()")
+        checkNotInTask(taskKindOf(currentCoroutineContext()), "closeAndJoin()")
         admission.stop(CLOSED, cancelling = false)
         admission.drained.await()
         supervisor.join()
@@ -362,44 +393,63 @@ public class PriorityDispatcher @JvmOverloads constructor(
 
     private suspend fun <T> call(marker: PriorityTaskMarker, block: suspend () -> T, name: String): T {
         val context = currentCoroutineContext()
-        checkNotInTask(context[PriorityTaskMarker], name)
+        checkNotInTask(taskKindOf(context), name)
         if (context[ContinuationInterceptor] !== taskInterceptor) return awaitTask(submit(marker, block))
         // The caller runs on the tasks' dispatcher already: the block runs in the caller's coroutine.
         if (!supervisor.isActive) admission.stop(SCOPE_CANCELLED, cancelling = true)
-        val task = InCallerTask(marker.isWrite, admission, block)
+        val task = InCallerTask(marker, block)
         admission.accept(task)
         // A tail call: every suspension of call() is one, so call() has no state machine of its
-        // own (no continuation object per call); only runInCaller's, which keeps two references.
-        return runInCaller(task, marker)
+        // own (no continuation object per call); only runInCaller's, which keeps one reference.
+        return runInCaller(task)
     }
 
-    private suspend fun <T> runInCaller(task: InCallerTask<T>, marker: PriorityTaskMarker): T {
+    /**
+     * The kind ("write" or "read") of the task of this dispatcher that [context] runs in (a
+     * scope task, an in-caller block, or a child coroutine of either), or null. See the notes.
+     */
+    @OptIn(ExperimentalCoroutinesApi::class) // Job.parent
+    internal fun taskKindOf(context: CoroutineContext): String? {
+        val marker = context[PriorityTaskMarker]
+        if (marker != null && marker.dispatcher === this) return marker.kind
+        if (callerBlocks.isEmpty()) return null
+        var job = context[Job]
+        while (job != null) {
+            val block = callerBlocks[job]
+            if (block != null) return if (block.isWrite) "write" else "read"
+            job = job.parent
+        }
+        return null
+    }
+
+    private suspend fun <T> runInCaller(task: InCallerTask<T>): T {
         try {
-            // Wait in the caller's coroutine: a resumption inside the marked scope below would save
-            // and restore the marker's thread state through kotlinx's undispatched-scope machinery.
+            // Wait in the caller's coroutine, then run the block in a scoped child of it.
             admission.awaitGrant(task)
-            return withContext(marker, task)
+            return coroutineScope(task)
         } finally {
-            // Counted out by the block's coroutine already, unless withContext did not start it.
+            // Counted out by the block's coroutine already, unless coroutineScope did not start it.
             if (!task.counted) admission.finish(task)
         }
     }
 
     /**
-     * An in-caller task: its ticket, and the body that withContext runs in the block's coroutine
-     * (one object for both: no lambda per call).
+     * An in-caller task: its ticket, and the body that coroutineScope runs in the block's
+     * coroutine (one object for both: no lambda per call).
      */
-    private class InCallerTask<T>(
-        isWrite: Boolean,
-        private val admission: PriorityAdmission,
+    private inner class InCallerTask<T>(
+        private val marker: PriorityTaskMarker,
         private val block: suspend () -> T,
-    ) : PriorityTicket(isWrite, inCaller = true), suspend (CoroutineScope) -> T {
+    ) : PriorityTicket(marker.isWrite, inCaller = true), suspend (CoroutineScope) -> T {
         override suspend fun invoke(scope: CoroutineScope): T {
+            val job = scope.coroutineContext[Job]!! // a scope coroutine is a Job
             try {
-                admission.attach(this, scope.coroutineContext[Job])
+                admission.attach(this, job)
+                callerBlocks[job] = this // before the block runs: nested calls see it
                 scope.coroutineContext.ensureActive() // cancelled before it started: never runs
-                return block()
+                return PriorityTaskMarker.runMarked(marker, block)
             } finally {
+                callerBlocks.remove(job) // before the caller resumes: later calls do not see it
                 admission.finish(this)
             }
         }
@@ -425,10 +475,11 @@ public class PriorityDispatcher @JvmOverloads constructor(
         return deferred.asCompletableFuture()
     }
 
-    private fun checkNotInTask(marker: PriorityTaskMarker?, call: String) {
-        if (marker != null && marker.dispatcher === this) {
+    /** Throws if the caller runs in a task of this dispatcher ([kind] from [taskKindOf]). */
+    private fun checkNotInTask(kind: String?, call: String) {
+        if (kind != null) {
             throw IllegalStateException(
-                "$call inside a ${marker.kind} task of the same PriorityDispatcher would wait for that task " +
+                "$call inside a $kind task of the same PriorityDispatcher would wait for that task " +
                     "itself (deadlock); queue follow-up work with submitWrite/submitRead and do not wait for it there",
             )
         }

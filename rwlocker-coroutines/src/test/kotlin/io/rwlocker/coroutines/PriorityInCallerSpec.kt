@@ -252,6 +252,69 @@ class PriorityInCallerSpec : FunSpec({
         scope.cancel()
     }
 
+    test("nested calls after the block has suspended, from a grandchild, from another dispatcher's block inside it, and closeAndJoin(): IllegalStateException") {
+        priorityTest { d, _ ->
+            val other = PriorityDispatcher(this)
+            val failures = d.write {
+                delay(1) // resumed by the scheduler: the block's own registration, not a thread mark, finds it
+                yield()
+                listOf(
+                    runCatching { d.read { 1 } }.exceptionOrNull(),
+                    runCatching { coroutineScope { async { coroutineScope { launch { d.write { 1 } } } }.await() } }.exceptionOrNull(),
+                    runCatching { other.write { d.read { 1 } } }.exceptionOrNull(),
+                    runCatching { d.closeAndJoin() }.exceptionOrNull(),
+                )
+            }
+            failures.forEach { it.shouldBeInstanceOf<IllegalStateException>().message shouldContain "inside a write task" }
+            d.isClosed shouldBe false
+            d.shouldBeIdle()
+            other.shouldBeIdle()
+            // Another dispatcher's block nests freely in ours and ours in it; each counts its own.
+            d.read { other.write { d.runningCallerBlocks() to other.runningCallerBlocks() } } shouldBe (1 to 1)
+            other.read { d.write { 7 } } shouldBe 7
+            d.write { d.runningCallerBlocks() } shouldBe 1
+            d.shouldBeIdle()
+            other.shouldBeIdle()
+            other.closeAndJoin()
+            d.closeAndJoin()
+        }
+    }
+
+    test("the thread mark of a block: set from its start to its first suspension, never on other code of that thread") {
+        val executor = Executors.newSingleThreadExecutor()
+        val scope = CoroutineScope(Job() + executor.asCoroutineDispatcher())
+        val d = PriorityDispatcher(scope)
+        try {
+            val marks = ConcurrentLinkedQueue<String>()
+            runBlocking {
+                withTimeout(10_000) {
+                    val started = CompletableDeferred<Unit>()
+                    val gate = CompletableDeferred<Unit>()
+                    val caller = scope.launch {
+                        d.read {
+                            marks += "start:${PriorityTaskMarker.onThisThread()?.kind}"
+                            started.complete(Unit)
+                            gate.await()
+                        }
+                        marks += "after:${PriorityTaskMarker.onThisThread()?.kind}"
+                    }
+                    started.await()
+                    // The block is suspended; the executor's only thread runs other code meanwhile.
+                    marks += "between:" + scope.async { PriorityTaskMarker.onThisThread()?.kind }.await()
+                    d.shouldHave(runningReads = 1)
+                    gate.complete(Unit)
+                    caller.join()
+                }
+            }
+            marks.toList() shouldBe listOf("start:read", "between:null", "after:null")
+            d.shouldBeIdle()
+            d.close()
+        } finally {
+            scope.cancel()
+            executor.shutdown()
+        }
+    }
+
     test("scope cancellation cancels blocks running and queued in callers outside the scope; every caller returns") {
         // Repeated: the cancellation races with callers that are just starting their blocks.
         repeat(50) { round ->

@@ -98,6 +98,7 @@ internal fun PriorityDispatcher.shouldBeIdle() {
     s.runningReads shouldBe 0
     queuedTasks shouldBe 0
     runningTasks shouldBe 0
+    runningCallerBlocks() shouldBe 0
 }
 
 /** Asserts the exact admission counts of [dispatcher]. */
@@ -137,4 +138,4 @@ internal fun CoroutineScope.childCount(): Int = coroutineContext[kotlinx.corouti
 
 /** Whether the calling coroutine runs inside a task of [dispatcher] (for tests of the marker). */
 internal suspend fun insideTaskOf(dispatcher: PriorityDispatcher): Boolean =
-    currentCoroutineContext()[PriorityTaskMarker]?.dispatcher === dispatcher
+    dispatcher.taskKindOf(currentCoroutineContext()) != null

@@ -96,7 +96,7 @@ internal val priorityRows: List<BadInput> = rowsOf {
     row(
         "PriorityDispatcher",
         "`write { }`, `read { }`, `closeAndJoin()`; `close()`",
-        "inside a task of the same dispatcher (a child coroutine of it; the thread running it)",
+        "inside a task of the same dispatcher (a child coroutine of it; for `close()`, the thread running a submitted task, or a block run in its caller before its first suspension)",
         "$ISE at once (it would wait for itself); the dispatcher stays open and works",
         oneVariant,
     ) {
@@ -111,6 +111,10 @@ internal val priorityRows: List<BadInput> = rowsOf {
         val failure = dispatcher.writeAsync { runCatching { dispatcher.close() }.exceptionOrNull() }.get(30, TimeUnit.SECONDS)
         (failure is IllegalStateException) shouldBe true
         failure!!.message.orEmpty() shouldContain "close()"
+        // A block run in its caller's coroutine (a caller on Dispatchers.Default, the tasks' dispatcher).
+        val inCaller = runBlocking(Dispatchers.Default) { dispatcher.read { runCatching { dispatcher.close() }.exceptionOrNull() } }
+        (inCaller is IllegalStateException) shouldBe true
+        inCaller!!.message.orEmpty() shouldContain "inside a read task"
         dispatcher.isClosed shouldBe false
         priorityStillWorks(dispatcher)
     }
