@@ -53,7 +53,7 @@ private const val PRIORITY_TIMEOUT_MILLIS = 60_000L
  *    `launch { Semaphore(64).withPermit { } }`.
  * The suspending calls, as a caller uses them (a caller coroutine per call, launched on
  * `Dispatchers.Default` like the tasks, so the block runs in the caller's coroutine once admitted,
- * in a `withContext`-style scoped coroutine, not in a second task coroutine):
+ * in a `coroutineScope`-style scoped coroutine, not in a second task coroutine):
  *  - [oursWriteCalls]: `launch { dispatcher.write { } }` vs [mutexWithLock];
  *  - [oursReadCalls]: `launch { dispatcher.read { } }` vs [semaphoreWithPermit].
  * Target (issue 10): our time per task <= 2x the anchor's.
