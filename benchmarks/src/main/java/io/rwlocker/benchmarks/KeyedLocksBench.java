@@ -3,6 +3,7 @@ package io.rwlocker.benchmarks;
 import com.google.common.util.concurrent.Striped;
 import io.rwlocker.Guard;
 import io.rwlocker.KeyedLocks;
+import io.rwlocker.RWLock;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
@@ -35,6 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #guavaStriped}: Guava's {@code Striped.readWriteLock(64)}, a fixed array of
  *       locks chosen by hash (bounded memory, but unrelated keys share stripes).</li>
  * </ul>
+ *
+ * <p>{@link #neverCleanedRWLock} is a diagnostic beside them: the same never-cleaned map holding
+ * our {@link RWLock}s, to split our gap into the table's share and the per-key lock's.
  *
  * <p>Targets (ratios of the average time per operation, same run): {@code ours} at
  * {@code keys = 1000} within 1.2x of {@code neverCleanedMap} at {@code keys = 1000} (cleanup is
@@ -132,6 +136,18 @@ public class KeyedLocksBench {
         }
     }
 
+    /** Our {@link RWLock} per key in the same never-cleaned map: the per-key lock's share of the cost. */
+    @State(Scope.Benchmark)
+    public static class NeverCleanedRWLock {
+        private static final Function<Integer, RWLock> NEW_LOCK = k -> RWLock.writerPreferring();
+        final ConcurrentHashMap<Integer, RWLock> locks = new ConcurrentHashMap<>();
+
+        RWLock lockOf(Integer key) {
+            RWLock lock = locks.get(key);
+            return lock != null ? lock : locks.computeIfAbsent(key, NEW_LOCK);
+        }
+    }
+
     /** Guava's fixed stripes. */
     @State(Scope.Benchmark)
     public static class GuavaStriped {
@@ -160,6 +176,20 @@ public class KeyedLocksBench {
         int i = Mix.keyIndex(op, k.keys);
         ReentrantReadWriteLock lock = s.lockOf(k.boxed[i]);
         return locked(Mix.isWrite(op) ? lock.writeLock() : lock.readLock(), k, i, Mix.isWrite(op));
+    }
+
+    /**
+     * Diagnostic, not an anchor: {@link #neverCleanedMap} with our {@link RWLock} in place of
+     * {@code ReentrantReadWriteLock}. {@link #ours} minus this is what the table (reference
+     * counts, guards, cleanup) costs; this minus {@link #neverCleanedMap} is what the per-key lock
+     * costs against the JDK's.
+     */
+    @Benchmark
+    public long neverCleanedRWLock(Keys k, Mix m, NeverCleanedRWLock s) {
+        long op = m.nextOp();
+        int i = Mix.keyIndex(op, k.keys);
+        RWLock lock = s.lockOf(k.boxed[i]);
+        return locked(Mix.isWrite(op) ? lock.write() : lock.read(), k, i, Mix.isWrite(op));
     }
 
     /** Guava {@code Striped.readWriteLock(64)}. */

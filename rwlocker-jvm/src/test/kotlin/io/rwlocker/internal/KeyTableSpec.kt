@@ -1,8 +1,10 @@
 package io.rwlocker.internal
 
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeSameInstanceAs
 import io.kotest.matchers.types.shouldNotBeSameInstanceAs
 import io.rwlocker.Colliding
@@ -42,6 +44,27 @@ class KeyTableSpec : FunSpec({
         fourth shouldNotBeSameInstanceAs first
         first.kill() shouldBe false
         table.leave(fourth)
+    }
+
+    test("a dead entry stays dead under any number of late retains; a release without a retain throws and changes nothing") {
+        val table = KeyTable(Policy.WRITER_PREFERRING, false)
+        val entry = table.enter("k")
+        shouldThrow<IllegalStateException> { entry.release(); entry.release() } // the second one has no retain
+        entry.users() shouldBe 0
+        entry.isIdle() shouldBe true
+        entry.kill() shouldBe true
+        repeat(10_000) { entry.retain() shouldBe false } // late finders add and back off
+        entry.users() shouldBe 0
+        entry.isIdle() shouldBe false
+        entry.kill() shouldBe false
+        entry.toString() shouldContain "dead"
+        // the table gives the next user a new, live entry
+        table.sweep()
+        val next = table.enter("k")
+        next shouldNotBeSameInstanceAs entry
+        next.users() shouldBe 1
+        table.leave(next)
+        table.size() shouldBe 0
     }
 
     test("the sweep removes idle entries only, and an insertion above the bound sweeps") {
