@@ -104,9 +104,12 @@ class ConditionBroadcastSpec : FunSpec({
                         broadcast(lockOf(policy)) { body -> executor.execute(body) }
                     }
                 }
-            } finally {
                 executor.shutdown()
-                executor.awaitTermination(BOUND_MS, MILLISECONDS) shouldBe true
+                executor.awaitTermination(BOUND_MS, MILLISECONDS) shouldBe true // every waiter ended
+            } finally {
+                // After a failure above: stop what is left, without an assertion that would
+                // replace the failure that is being reported.
+                executor.shutdownNow()
             }
         }
 })
