@@ -174,8 +174,7 @@ public class KeyedLocksBench {
     public long neverCleanedMap(Keys k, Mix m, NeverCleaned s) {
         long op = m.nextOp();
         int i = Mix.keyIndex(op, k.keys);
-        ReentrantReadWriteLock lock = s.lockOf(k.boxed[i]);
-        return locked(Mix.isWrite(op) ? lock.writeLock() : lock.readLock(), k, i, Mix.isWrite(op));
+        return locked(s.lockOf(k.boxed[i]), op, k, i);
     }
 
     /**
@@ -188,8 +187,7 @@ public class KeyedLocksBench {
     public long neverCleanedRWLock(Keys k, Mix m, NeverCleanedRWLock s) {
         long op = m.nextOp();
         int i = Mix.keyIndex(op, k.keys);
-        RWLock lock = s.lockOf(k.boxed[i]);
-        return locked(Mix.isWrite(op) ? lock.write() : lock.read(), k, i, Mix.isWrite(op));
+        return locked(s.lockOf(k.boxed[i]), op, k, i);
     }
 
     /** Guava {@code Striped.readWriteLock(64)}. */
@@ -197,8 +195,13 @@ public class KeyedLocksBench {
     public long guavaStriped(Keys k, Mix m, GuavaStriped s) {
         long op = m.nextOp();
         int i = Mix.keyIndex(op, k.keys);
-        ReadWriteLock lock = s.stripes.get(k.boxed[i]);
-        return locked(Mix.isWrite(op) ? lock.writeLock() : lock.readLock(), k, i, Mix.isWrite(op));
+        return locked(s.stripes.get(k.boxed[i]), op, k, i);
+    }
+
+    /** Operation {@code op} on slot {@code i} under the read or write side of {@code lock}. */
+    private static long locked(ReadWriteLock lock, long op, Keys k, int i) {
+        boolean write = Mix.isWrite(op);
+        return locked(write ? lock.writeLock() : lock.readLock(), k, i, write);
     }
 
     private static long locked(Lock side, Keys k, int i, boolean write) {
