@@ -311,8 +311,7 @@ public class PriorityDispatcher @JvmOverloads constructor(
      * deadlock.
      */
     override fun close() {
-        val marker = PriorityTaskMarker.onThisThread()
-        checkNotInTask(if (marker != null && marker.dispatcher === this) marker.kind else null, "close()")
+        checkNotInTask(kindIfOurs(PriorityTaskMarker.onThisThread()), "close()")
         admission.stop(CLOSED, cancelling = false)
         // Every accepted task counted out, then every task coroutine completed (the supervisor is
         // completed, or cancelled, by then: it completes once its children have).
@@ -410,8 +409,7 @@ public class PriorityDispatcher @JvmOverloads constructor(
      */
     @OptIn(ExperimentalCoroutinesApi::class) // Job.parent
     internal fun taskKindOf(context: CoroutineContext): String? {
-        val marker = context[PriorityTaskMarker]
-        if (marker != null && marker.dispatcher === this) return marker.kind
+        kindIfOurs(context[PriorityTaskMarker])?.let { return it }
         if (callerBlocks.isEmpty()) return null
         var job = context[Job]
         while (job != null) {
@@ -421,6 +419,10 @@ public class PriorityDispatcher @JvmOverloads constructor(
         }
         return null
     }
+
+    /** The kind of [marker] if it marks a task of this dispatcher, else null. */
+    private fun kindIfOurs(marker: PriorityTaskMarker?): String? =
+        if (marker != null && marker.dispatcher === this) marker.kind else null
 
     private suspend fun <T> runInCaller(task: InCallerTask<T>): T {
         try {

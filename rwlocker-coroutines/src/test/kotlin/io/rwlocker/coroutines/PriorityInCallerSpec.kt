@@ -304,9 +304,14 @@ class PriorityInCallerSpec : FunSpec({
                     d.shouldHave(runningReads = 1)
                     gate.complete(Unit)
                     caller.join()
+                    // A block that throws before any suspension leaves the thread unmarked too.
+                    marks += scope.async {
+                        val failure = runCatching { d.write { throw Boom("at once") } }.exceptionOrNull()
+                        "thrown:${failure?.message}:${PriorityTaskMarker.onThisThread()?.kind}"
+                    }.await()
                 }
             }
-            marks.toList() shouldBe listOf("start:read", "between:null", "after:null")
+            marks.toList() shouldBe listOf("start:read", "between:null", "after:null", "thrown:at once:null")
             d.shouldBeIdle()
             d.close()
         } finally {
