@@ -88,7 +88,7 @@ put elapsed_build "$(( $(now) - start_build )) s$([[ $build == 1 ]] || echo ' (s
 # has them, ConditionBroadcastBench and PriorityDispatcherBench (SingleShotTime benchmarks take -wi/-i
 # as shot counts).
 gc_regex='\.(UncontendedBench|ReadMostlyBench|CoroutineUncontendedBench|GuardedBench|FifoLockBench|KeyedLocksBench|ObservabilityBench)\.'
-rest_classes='CoroutineContendedBench|SeedScenarioBench|CoroutineSeedScenarioBench'
+rest_classes='CoroutineContendedBench|CoroutineConvoyBench|SeedScenarioBench|CoroutineSeedScenarioBench'
 listed=$("$java_cmd" -jar "$jar" -l)
 for extra in ConditionBroadcastBench PriorityDispatcherBench; do
   if grep -q "\.$extra\." <<< "$listed"; then rest_classes+="|$extra"; fi

@@ -62,8 +62,9 @@ internal class CoroutineWaiter(
     writeHolds: Int,
     readHolds: Int,
     mode: Mode? = null,
-) : Waiter(owner, writeHolds, readHolds, mode) {
-    lateinit var continuation: CancellableContinuation<Unit>
+) : Waiter(owner, writeHolds, readHolds, mode), (Throwable?) -> Unit {
+    /** Resumed with [owner] on a grant (see [EngineMutex.acquire]: the value lets callers tail-call it). */
+    lateinit var continuation: CancellableContinuation<Any>
 
     /** 0 while the granted holds (if any) are unclaimed; 1 once given back or kept. */
     @Volatile
@@ -72,7 +73,7 @@ internal class CoroutineWaiter(
 
     /** Resumes the coroutine; its cancellation handler alone gives the grant back (see notes). */
     override fun wake() {
-        continuation.resume(Unit)
+        continuation.resume(owner)
     }
 
     /**
@@ -96,6 +97,12 @@ internal class CoroutineWaiter(
     fun onCancelled() {
         if (!grantor.cancel(this)) settle()
     }
+
+    /**
+     * The node is its own cancellation handler ([onCancelled]), so installing it allocates no
+     * lambda.
+     */
+    override fun invoke(cause: Throwable?) = onCancelled()
 
     private fun giveBack() = grantor.giveBack(this)
 

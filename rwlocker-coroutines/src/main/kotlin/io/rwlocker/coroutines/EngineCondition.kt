@@ -44,7 +44,7 @@ internal class EngineCondition(
         var signalled = true
         var keptGrant = false
         try {
-            suspendCancellableCoroutine<Unit> { cont ->
+            suspendCancellableCoroutine<Any> { cont ->
                 node.continuation = cont
                 engine.conditionEnqueue(waiters, node)
                 mutex.forgetScopeReads(job, readHolds)

@@ -35,7 +35,13 @@ import kotlinx.coroutines.suspendCancellableCoroutine
  * Fast paths (no suspension, no allocation): the engine's tryReadFast/tryWriteFast CAS, in plain
  * (non-suspending) functions; the waiting paths are separate suspend functions called only when
  * the fast path fails, so an uncontended call allocates no continuation. The slow path suspends
- * on a CoroutineWaiter node; see CoroutineWaiter for the grant/cancel protocol.
+ * on a CoroutineWaiter node; see CoroutineWaiter for the grant/cancel protocol. The scopes' waits
+ * (enterWriteSlow, awaitScopeRead -> acquire -> awaitGrant) are tail calls all the way down to
+ * suspendCancellableCoroutine, so none of them has a state machine: the continuation that
+ * suspends is the scope caller's own frame, intercepted once by kotlinx and kept, so a coroutine
+ * that waits again and again allocates no frame and no DispatchedContinuation per wait
+ * (FastPathSpec counts the interceptions). Code that must run after a wait stays with the caller
+ * (read { } calls recordScopeRead) or on the JFR path (awaitRecorded).
  * Upgrade and re-entry checks are made only when the fast path fails: a coroutine holding a read
  * can never pass the write fast path (the read count is not 0), nor a writer the read fast path.
  *
@@ -179,10 +185,27 @@ internal class EngineMutex(
         return true
     }
 
-    /** Enters a read scope by waiting in the queue (after [tryEnterRead] failed). */
+    /**
+     * Enters a read scope by waiting in the queue (after [tryEnterRead] failed). [read] itself
+     * calls [awaitScopeRead] and [recordScopeRead] instead, so that the wait is a tail call.
+     */
     @PublishedApi
     internal suspend fun enterReadSlow(job: Job?) {
-        acquire(job ?: Any(), 0, 1)
+        awaitScopeRead(job)
+        recordScopeRead(job)
+    }
+
+    /**
+     * Waits in the queue for the read hold of a scope of [job] (after [tryEnterRead] failed); the
+     * caller then calls [recordScopeRead], with no suspension in between. A tail call to [acquire],
+     * so the continuation that waits is the caller's (see acquire).
+     */
+    @PublishedApi
+    internal suspend fun awaitScopeRead(job: Job?): Any = acquire(job ?: Any(), 0, 1)
+
+    /** Books the read hold [awaitScopeRead] just took for a scope of [job]. */
+    @PublishedApi
+    internal fun recordScopeRead(job: Job?) {
         if (job != null) scopeReads.add(job)
     }
 
@@ -215,8 +238,7 @@ internal class EngineMutex(
     internal suspend fun enterWriteSlow(job: Job?): Any {
         val owner: Any = job ?: Any()
         if (job == null && engine.tryWriteFast(owner)) return owner
-        acquire(owner, 1, 0)
-        return owner
+        return acquire(owner, 1, 0) // a tail call: see acquire
     }
 
     @PublishedApi
@@ -265,40 +287,52 @@ internal class EngineMutex(
     // ------------------------------------------------------------------ suspension
 
     /**
-     * Suspends until [owner] is granted the holds; prompt cancellation (see CoroutineWaiter). A
-     * wait in the queue is a JFR ContendedAcquire event unless [recorded] is false (a condition
-     * waiter re-acquiring after its cancellation: that is not a new request).
+     * Suspends until [owner] is granted the holds and returns [owner]; prompt cancellation (see
+     * CoroutineWaiter). A wait in the queue is a JFR ContendedAcquire event unless [recorded] is
+     * false (a condition waiter re-acquiring after its cancellation: that is not a new request).
+     *
+     * Every suspending call here and in [awaitGrant] is a tail call, so neither function has a
+     * state machine: the continuation that suspends is the caller's. For `write { }` (through
+     * [enterWriteSlow], a tail call too) that is the user's own coroutine frame, whose intercepted
+     * continuation kotlinx keeps, so a contended write allocates no continuation frame and no
+     * DispatchedContinuation of its own (measured: CoroutineConvoyBench). The owner is the
+     * resumption value so that callers which need it can tail-call this as well.
      */
-    internal suspend fun acquire(owner: Any, writeHolds: Int, readHolds: Int, recorded: Boolean = true) {
+    internal suspend fun acquire(owner: Any, writeHolds: Int, readHolds: Int, recorded: Boolean = true): Any {
         val node = CoroutineWaiter(engine, owner, writeHolds, readHolds)
         val event = if (recorded) LockEvents.beginAcquire() else null
-        if (event == null) {
-            suspendCancellableCoroutine<Unit> { cont -> enqueueOrResume(node, cont) }
-            return
-        }
+        return if (event == null) awaitGrant(node) else awaitRecorded(node, event, writeHolds > 0)
+    }
+
+    private suspend fun awaitGrant(node: CoroutineWaiter): Any =
+        suspendCancellableCoroutine { cont -> enqueueOrResume(node, cont) }
+
+    /** [awaitGrant] inside a JFR ContendedAcquire event (only while the event is enabled). */
+    private suspend fun awaitRecorded(node: CoroutineWaiter, event: Any, write: Boolean): Any {
         var queued = false
         try {
-            suspendCancellableCoroutine<Unit> { cont -> queued = !enqueueOrResume(node, cont) }
+            suspendCancellableCoroutine<Any> { cont -> queued = !enqueueOrResume(node, cont) }
         } catch (e: CancellationException) {
             if (queued) {
                 val outcome = if (e is TimeoutCancellationException) LockEvents.TIMED_OUT else LockEvents.CANCELLED
-                LockEvents.endAcquire(event, engine.name(), engine.policy(), writeHolds > 0, true, outcome)
+                LockEvents.endAcquire(event, engine.name(), engine.policy(), write, true, outcome)
             }
             throw e
         }
         if (queued) {
-            LockEvents.endAcquire(event, engine.name(), engine.policy(), writeHolds > 0, true, LockEvents.ACQUIRED)
+            LockEvents.endAcquire(event, engine.name(), engine.policy(), write, true, LockEvents.ACQUIRED)
         }
+        return node.owner
     }
 
     /** Links [node] or acquires at once (then resumes [cont]); returns whether it acquired at once. */
-    private fun enqueueOrResume(node: CoroutineWaiter, cont: CancellableContinuation<Unit>): Boolean {
+    private fun enqueueOrResume(node: CoroutineWaiter, cont: CancellableContinuation<Any>): Boolean {
         node.continuation = cont
         if (engine.acquireOrEnqueue(node)) {
-            cont.resume(Unit) { _, _, _ -> node.settle() }
+            cont.resume(node.owner) { _, _, _ -> node.settle() }
             return true
         }
-        cont.invokeOnCancellation { node.onCancelled() }
+        cont.invokeOnCancellation(node)
         return false
     }
 

@@ -18,9 +18,9 @@ import kotlinx.coroutines.currentCoroutineContext
  *
  * One key: the mutex's read { } / write { } scope, as is. Several keys: KeyTable.enterAll gives
  * the distinct entries in the global order (KeyOrder); their scopes are entered one after the
- * other with the very functions read { } / write { } are made of (tryEnterRead/enterReadSlow/
- * exitRead, tryEnterWrite/enterWriteSlow/exitWrite), in a loop instead of nested lambdas, and left
- * in reverse order. Misuse that would otherwise surface only after waiting for earlier keys
+ * other with the very functions read { } / write { } are made of (tryEnterRead/awaitScopeRead/
+ * recordScopeRead/exitRead, tryEnterWrite/enterWriteSlow/exitWrite), in a loop instead of nested
+ * lambdas, and left in reverse order. Misuse that would otherwise surface only after waiting for earlier keys
  * (re-entry without a reentrant writer, upgrade) is checked for every key first.
  *
  * Linearization points: those of the per-key engines.
@@ -67,7 +67,8 @@ internal class KeyedMutexView<K>(private val table: KeyTable) : KeyedReadWriteMu
                     val owner = mutex.tryEnterWrite(job) ?: mutex.enterWriteSlow(job)
                     scopes[taken] = EngineMutex.WriteScopeImpl(mutex, owner)
                 } else if (!mutex.tryEnterRead(job)) {
-                    mutex.enterReadSlow(job)
+                    mutex.awaitScopeRead(job)
+                    mutex.recordScopeRead(job)
                 }
                 taken++
             }

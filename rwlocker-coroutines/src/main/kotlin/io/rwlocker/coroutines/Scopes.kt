@@ -31,7 +31,10 @@ public suspend inline fun <T> ReadWriteMutex.read(block: suspend () -> T): T {
     contract { callsInPlace(block, InvocationKind.EXACTLY_ONCE) }
     val mutex = scopedFace()
     val job = scopeOwner(currentCoroutineContext()[Job])
-    if (!mutex.tryEnterRead(job)) mutex.enterReadSlow(job)
+    if (!mutex.tryEnterRead(job)) {
+        mutex.awaitScopeRead(job) // a tail call down to the wait: no continuation frame of its own
+        mutex.recordScopeRead(job)
+    }
     try {
         return block()
     } finally {

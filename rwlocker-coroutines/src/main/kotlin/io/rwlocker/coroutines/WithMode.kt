@@ -72,7 +72,7 @@ public suspend inline fun <T> FifoLock.withMode(mode: Mode, block: suspend () ->
 @PublishedApi
 internal suspend fun acquireQueued(engine: FifoEngine, mode: Mode): Guard {
     val node = CoroutineWaiter(engine, engine, 0, 0, mode)
-    suspendCancellableCoroutine<Unit> { cont ->
+    suspendCancellableCoroutine<Any> { cont ->
         node.continuation = cont
         val granted = try {
             engine.acquireOrEnqueue(node)
@@ -81,9 +81,9 @@ internal suspend fun acquireQueued(engine: FifoEngine, mode: Mode): Guard {
             return@suspendCancellableCoroutine
         }
         if (granted) {
-            cont.resume(Unit) { _, _, _ -> node.settle() }
+            cont.resume(node.owner) { _, _, _ -> node.settle() }
         } else {
-            cont.invokeOnCancellation { node.onCancelled() }
+            cont.invokeOnCancellation(node)
         }
     }
     node.failure?.let { throw it }

@@ -1,5 +1,6 @@
 package io.rwlocker.coroutines
 
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import kotlinx.coroutines.CoroutineStart
@@ -95,6 +96,64 @@ class FastPathSpec : FunSpec({
                 interceptor.intercepted shouldBe 1
                 f.mutex.unlockWrite() // resumes the reader in place (the interceptor does not dispatch)
                 waiter.isCompleted shouldBe true
+                f.shouldBeFree()
+            }
+
+            test("contended write { } in a loop: the coroutine's frame is intercepted once, not once per wait") {
+                // The write slow path is a chain of tail calls down to suspendCancellableCoroutine
+                // (EngineMutex.acquire), so the continuation that waits is the looping coroutine's
+                // own frame, intercepted once and kept. A path with a state machine of its own
+                // would intercept a fresh frame on every wait: 10 here.
+                val f = Fixture(policy)
+                val interceptor = CountingInterceptor()
+                val scope = TestScope(StandardTestDispatcher())
+                val rounds = 10
+                var writes = 0
+                f.mutex.tryLockWrite() shouldBe true // a raw write: the loop's first write { } waits
+                val looper = scope.launch(interceptor, start = CoroutineStart.UNDISPATCHED) {
+                    repeat(rounds) {
+                        f.mutex.write { writes++ }
+                        // Take the raw write again, so the next write { } waits too.
+                        if (it < rounds - 1) check(f.mutex.tryLockWrite()) { "the lock should be free here" }
+                    }
+                }
+                repeat(rounds) { round ->
+                    writes shouldBe round
+                    f.shouldHave(writeLocked = true, readHolds = 0, queued = 1)
+                    f.mutex.unlockWrite() // grants the waiting write { }; it runs in place, up to its next wait
+                }
+                looper.isCompleted shouldBe true
+                writes shouldBe rounds
+                interceptor.intercepted shouldBe 1
+                f.shouldBeFree()
+            }
+
+            test("contended read { } in a loop: the coroutine's frame is intercepted once, not once per wait") {
+                val f = Fixture(policy)
+                val interceptor = CountingInterceptor()
+                val scope = TestScope(StandardTestDispatcher())
+                val rounds = 10
+                var reads = 0
+                f.mutex.tryLockWrite() shouldBe true
+                val looper = scope.launch(interceptor, start = CoroutineStart.UNDISPATCHED) {
+                    repeat(rounds) {
+                        f.mutex.read {
+                            reads++
+                            // The hold is booked as this coroutine's before the block runs: an
+                            // upgrade is refused at once (unbooked, it would queue behind itself).
+                            shouldThrow<IllegalStateException> { f.mutex.write { } }
+                        }
+                        if (it < rounds - 1) check(f.mutex.tryLockWrite()) { "the lock should be free here" }
+                    }
+                }
+                repeat(rounds) { round ->
+                    reads shouldBe round
+                    f.shouldHave(writeLocked = true, readHolds = 0, queued = 1)
+                    f.mutex.unlockWrite()
+                }
+                looper.isCompleted shouldBe true
+                reads shouldBe rounds
+                interceptor.intercepted shouldBe 1
                 f.shouldBeFree()
             }
         }

@@ -37,7 +37,7 @@ public final class Report {
 
     /** Our benchmark classes' simple names (for the "other classes" section). */
     static final Set<String> KNOWN_CLASSES = Set.of("UncontendedBench", "ReadMostlyBench", "SeedScenarioBench",
-            "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineSeedScenarioBench", "GuardedBench",
+            "CoroutineUncontendedBench", "CoroutineContendedBench", "CoroutineConvoyBench", "CoroutineSeedScenarioBench", "GuardedBench",
             "PriorityDispatcherBench", "FifoLockBench", "ObservabilityBench");
 
     /** The priority dispatcher's ideal time for 1,000 reads of 1 ms, 64 at a time: 16 rounds (ms). */
@@ -531,6 +531,17 @@ public final class Report {
                                 new Column("viaRWLockWrite" + n, "via RWLock write { }")),
                         List.of(new Column("mutexWithLock" + n, "Mutex.withLock")));
             }
+        }
+        if (hasClass("CoroutineConvoyBench")) {
+            line("## Coroutines, sustained contended writes (`CoroutineConvoyBench`)");
+            line();
+            line("64,000 increments per invocation, split among N coroutines on `Dispatchers.Default`; score");
+            line("per increment. Each coroutine runs long enough for a FIFO hand-off convoy to form (both locks");
+            line("hand the lock to the oldest waiter), so most increments suspend and are resumed: the score is");
+            line("mostly the cost of one wait and one hand-off. Ours is WRITER_PREFERRING.");
+            line();
+            comparison("write { } against Mutex.withLock { }", "CoroutineConvoyBench",
+                    List.of(new Column("ours", "ours write { }")), List.of(new Column("mutex", "Mutex.withLock")));
         }
     }
 
