@@ -13,24 +13,57 @@ import kotlin.coroutines.AbstractCoroutineContextElement
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.ContinuationInterceptor
 
+/** Counts the continuations it intercepts and lets them run in place. */
+private class CountingInterceptor : AbstractCoroutineContextElement(ContinuationInterceptor), ContinuationInterceptor {
+    var intercepted = 0
+    override fun <T> interceptContinuation(continuation: Continuation<T>): Continuation<T> {
+        intercepted++
+        return continuation
+    }
+}
+
+/**
+ * Runs [scope] (a read { } or write { } of [f]) 10 times in one coroutine, each time while a raw
+ * write is held, so each call waits; the test releases the raw write 10 times, and each release
+ * runs the coroutine in place up to its next wait. Returns how many continuations were
+ * intercepted, after checking the state between the rounds and at the end. Inline, so that
+ * [scope] runs in the looping coroutine's own frame (a suspend lambda called through a variable
+ * would get a frame of its own per call).
+ */
+private inline fun interceptionsOfWaitingLoop(f: Fixture, crossinline scope: suspend () -> Unit): Int {
+    val interceptor = CountingInterceptor()
+    val rounds = 10
+    var entered = 0
+    f.mutex.tryLockWrite() shouldBe true // a raw write: the loop's first call waits
+    val looper = TestScope(StandardTestDispatcher()).launch(interceptor, start = CoroutineStart.UNDISPATCHED) {
+        repeat(rounds) {
+            scope()
+            entered++
+            // Take the raw write again, so the next call waits too.
+            if (it < rounds - 1) check(f.mutex.tryLockWrite()) { "the lock should be free here" }
+        }
+    }
+    repeat(rounds) { round ->
+        entered shouldBe round
+        f.shouldHave(writeLocked = true, readHolds = 0, queued = 1)
+        f.mutex.unlockWrite() // grants the waiting call; it runs in place, up to its next wait
+    }
+    looper.isCompleted shouldBe true
+    entered shouldBe rounds
+    f.shouldBeFree()
+    return interceptor.intercepted
+}
+
 /**
  * The uncontended paths do not suspend. Two independent witnesses: (1) a coroutine started
  * UNDISPATCHED on a test dispatcher that is never advanced finishes its whole body at once (any
  * suspension, even one resumed immediately, would need the dispatcher); (2) a
  * ContinuationInterceptor that counts interceptions sees none (every suspendCancellableCoroutine
- * intercepts its continuation).
+ * intercepts its continuation). And the contended scopes wait in the calling coroutine's own
+ * frame: a coroutine that waits 10 times in a loop is intercepted once, not 10 times.
  */
 class FastPathSpec : FunSpec({
     timeout = 30_000
-
-    /** Counts the continuations it intercepts and lets them run in place. */
-    class CountingInterceptor : AbstractCoroutineContextElement(ContinuationInterceptor), ContinuationInterceptor {
-        var intercepted = 0
-        override fun <T> interceptContinuation(continuation: Continuation<T>): Continuation<T> {
-            intercepted++
-            return continuation
-        }
-    }
 
     /** Runs [body] UNDISPATCHED on a never-advanced test dispatcher; returns whether it finished. */
     fun finishesWithoutSuspending(body: suspend () -> Unit): Boolean {
@@ -105,56 +138,18 @@ class FastPathSpec : FunSpec({
                 // own frame, intercepted once and kept. A path with a state machine of its own
                 // would intercept a fresh frame on every wait: 10 here.
                 val f = Fixture(policy)
-                val interceptor = CountingInterceptor()
-                val scope = TestScope(StandardTestDispatcher())
-                val rounds = 10
-                var writes = 0
-                f.mutex.tryLockWrite() shouldBe true // a raw write: the loop's first write { } waits
-                val looper = scope.launch(interceptor, start = CoroutineStart.UNDISPATCHED) {
-                    repeat(rounds) {
-                        f.mutex.write { writes++ }
-                        // Take the raw write again, so the next write { } waits too.
-                        if (it < rounds - 1) check(f.mutex.tryLockWrite()) { "the lock should be free here" }
-                    }
-                }
-                repeat(rounds) { round ->
-                    writes shouldBe round
-                    f.shouldHave(writeLocked = true, readHolds = 0, queued = 1)
-                    f.mutex.unlockWrite() // grants the waiting write { }; it runs in place, up to its next wait
-                }
-                looper.isCompleted shouldBe true
-                writes shouldBe rounds
-                interceptor.intercepted shouldBe 1
-                f.shouldBeFree()
+                interceptionsOfWaitingLoop(f) { f.mutex.write { } } shouldBe 1
             }
 
             test("contended read { } in a loop: the coroutine's frame is intercepted once, not once per wait") {
                 val f = Fixture(policy)
-                val interceptor = CountingInterceptor()
-                val scope = TestScope(StandardTestDispatcher())
-                val rounds = 10
-                var reads = 0
-                f.mutex.tryLockWrite() shouldBe true
-                val looper = scope.launch(interceptor, start = CoroutineStart.UNDISPATCHED) {
-                    repeat(rounds) {
-                        f.mutex.read {
-                            reads++
-                            // The hold is booked as this coroutine's before the block runs: an
-                            // upgrade is refused at once (unbooked, it would queue behind itself).
-                            shouldThrow<IllegalStateException> { f.mutex.write { } }
-                        }
-                        if (it < rounds - 1) check(f.mutex.tryLockWrite()) { "the lock should be free here" }
+                interceptionsOfWaitingLoop(f) {
+                    f.mutex.read {
+                        // The hold is booked as this coroutine's before the block runs: an
+                        // upgrade is refused at once (unbooked, it would queue behind itself).
+                        shouldThrow<IllegalStateException> { f.mutex.write { } }
                     }
-                }
-                repeat(rounds) { round ->
-                    reads shouldBe round
-                    f.shouldHave(writeLocked = true, readHolds = 0, queued = 1)
-                    f.mutex.unlockWrite()
-                }
-                looper.isCompleted shouldBe true
-                reads shouldBe rounds
-                interceptor.intercepted shouldBe 1
-                f.shouldBeFree()
+                } shouldBe 1
             }
         }
     }
