@@ -136,25 +136,30 @@ open class CoroutineContendedBench {
     @OperationsPerInvocation(64 * INCREMENTS_PER_COROUTINE)
     fun mutexWithLock64(a: Anchor) = counted(64, { a.counter }) { a.mutex.withLock { a.counter++ } }
 
-    /** Runs [contend] and checks that the counter grew by exactly the increments made. */
-    private inline fun counted(coroutines: Int, counter: () -> Long, crossinline increment: suspend () -> Unit) {
-        val before = counter()
-        contend(coroutines, increment)
-        check(counter() - before, coroutines)
-    }
+    private inline fun counted(coroutines: Int, counter: () -> Long, crossinline increment: suspend () -> Unit) =
+        countedIncrements(coroutines, INCREMENTS_PER_COROUTINE, counter, increment)
+}
 
-    private inline fun contend(coroutines: Int, crossinline increment: suspend () -> Unit) {
-        runBlocking {
-            repeat(coroutines) {
-                launch(Dispatchers.Default) {
-                    repeat(INCREMENTS_PER_COROUTINE) { increment() }
-                }
+/**
+ * Launches [coroutines] coroutines on `Dispatchers.Default`, each making [each] calls of
+ * [increment], waits for all of them, and checks that [counter] grew by exactly the increments
+ * made (a lost update throws). Shared by the contended coroutine benchmarks.
+ */
+internal inline fun countedIncrements(
+    coroutines: Int,
+    each: Int,
+    counter: () -> Long,
+    crossinline increment: suspend () -> Unit,
+) {
+    val before = counter()
+    runBlocking {
+        repeat(coroutines) {
+            launch(Dispatchers.Default) {
+                repeat(each) { increment() }
             }
         }
     }
-
-    private fun check(increments: Long, coroutines: Int) {
-        val expected = coroutines.toLong() * INCREMENTS_PER_COROUTINE
-        if (increments != expected) throw IllegalStateException("lost updates: $increments of $expected")
-    }
+    val made = counter() - before
+    val expected = coroutines.toLong() * each
+    if (made != expected) throw IllegalStateException("lost updates: $made of $expected")
 }

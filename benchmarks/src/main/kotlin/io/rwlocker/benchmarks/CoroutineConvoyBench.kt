@@ -4,9 +4,6 @@ import io.rwlocker.Policy
 import io.rwlocker.coroutines.ReadWriteMutex
 import io.rwlocker.coroutines.write
 import java.util.concurrent.TimeUnit
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.launch
-import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import org.openjdk.jmh.annotations.Benchmark
@@ -84,17 +81,6 @@ open class CoroutineConvoyBench {
     @OperationsPerInvocation(CONVOY_INCREMENTS)
     fun mutex(s: Locks) = counted(s) { s.mutex.withLock { s.counter++ } }
 
-    private inline fun counted(s: Locks, crossinline increment: suspend () -> Unit) {
-        val before = s.counter
-        val each = CONVOY_INCREMENTS / s.coroutines
-        runBlocking {
-            repeat(s.coroutines) {
-                launch(Dispatchers.Default) {
-                    repeat(each) { increment() }
-                }
-            }
-        }
-        val made = s.counter - before
-        if (made != each.toLong() * s.coroutines) throw IllegalStateException("lost updates: $made of ${each.toLong() * s.coroutines}")
-    }
+    private inline fun counted(s: Locks, crossinline increment: suspend () -> Unit) =
+        countedIncrements(s.coroutines, CONVOY_INCREMENTS / s.coroutines, { s.counter }, increment)
 }

@@ -165,7 +165,7 @@ internal class EngineMutex(
     /**
      * The non-suspending part of entering a read scope: a fast-path read, or a recursive one
      * (the coroutine already reads, or holds the write lock of a reentrant-writer mutex).
-     * Kept apart from [enterReadSlow] so that the uncontended scope calls no suspend function
+     * Kept apart from [awaitScopeRead] so that the uncontended scope calls no suspend function
      * with a state machine (which would allocate a continuation on every call).
      */
     @PublishedApi
@@ -183,16 +183,6 @@ internal class EngineMutex(
         engine.addReadHolds(1)
         scopeReads.add(job)
         return true
-    }
-
-    /**
-     * Enters a read scope by waiting in the queue (after [tryEnterRead] failed). [read] itself
-     * calls [awaitScopeRead] and [recordScopeRead] instead, so that the wait is a tail call.
-     */
-    @PublishedApi
-    internal suspend fun enterReadSlow(job: Job?) {
-        awaitScopeRead(job)
-        recordScopeRead(job)
     }
 
     /**
